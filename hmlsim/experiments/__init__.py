@@ -1,0 +1,1 @@
+"""Running studies: the scenario contract, sweeps over parameter grids, result stores."""
