@@ -94,9 +94,7 @@ def accept_probability(
     return float(result) if result.ndim == 0 else result
 
 
-def sample_acceptance(
-    p_accept: ArrayLike, rng: np.random.Generator
-) -> np.ndarray:
+def sample_acceptance(p_accept: ArrayLike, rng: np.random.Generator) -> np.ndarray:
     """Draw accept (True) / reject (False) for each probability in ``p_accept``."""
     p = np.asarray(p_accept, dtype=float)
     return rng.random(p.shape) < p

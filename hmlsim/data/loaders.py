@@ -1,0 +1,228 @@
+"""Load a dataset from its declaration: read, label, split, encode and group.
+
+``load_dataset("heart")`` reads the copy shipped in ``hmlsim/data/files``;
+``load_dataset("fico", path=...)`` reads FICO HELOC from a path (or from the
+``HMLSIM_FICO_PATH`` environment variable): FICO's licence does not allow
+shipping it. Any other CSV (or Weka ARFF) file works through a
+:class:`~hmlsim.data.spec.DatasetSpec`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.data.builtin import BUILTIN
+from hmlsim.data.encoding import FeatureEncoder
+from hmlsim.data.spec import DatasetSpec, group_mask
+from hmlsim.data.splits import SPLIT_NAMES, Split, paper_split_positions
+from hmlsim.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+PAPER_SEED = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A loaded, split and encoded dataset.
+
+    Attributes
+    ----------
+    name : str
+        The spec's name.
+    spec : DatasetSpec
+        The declaration it was loaded from.
+    seed : int
+        The ``random_state`` of the four stratified splits.
+    path : Path
+        The file read.
+    encoder : FeatureEncoder
+        The fitted encoder (medians from the train split); ``encoder.transform``
+        encodes new raw rows the same way.
+    splits : dict of str to Split
+        ``human_train``, ``learning``, ``validation``, ``test`` and ``train``.
+    """
+
+    name: str
+    spec: DatasetSpec
+    seed: int
+    path: Path
+    encoder: FeatureEncoder
+    splits: dict[str, Split]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Columns of every split's ``X``."""
+        return list(self.encoder.feature_names_)
+
+    @property
+    def train(self) -> Split:
+        """Rows the advisor is trained on (the paper's 505 / 6,120 / 568)."""
+        return self.splits["train"]
+
+    @property
+    def validation(self) -> Split:
+        """Validation rows (87 / 801 / 38)."""
+        return self.splits["validation"]
+
+    @property
+    def test(self) -> Split:
+        """Test rows (127 / 1,080 / 143)."""
+        return self.splits["test"]
+
+    @property
+    def human_train(self) -> Split:
+        """Rows held out to build the simulated expert (difficulty model)."""
+        return self.splits["human_train"]
+
+    @property
+    def learning(self) -> Split:
+        """Rows held out to learn the expert's confidence and discretion models."""
+        return self.splits["learning"]
+
+    def __repr__(self) -> str:
+        return f"Dataset({self.name!r}, seed={self.seed}, sizes={self.sizes()})"
+
+    def sizes(self) -> dict[str, int]:
+        """Number of rows of each split."""
+        return {name: len(split) for name, split in self.splits.items()}
+
+
+def _resolve_path(spec: DatasetSpec, path: str | os.PathLike | None) -> Path:
+    if path is not None:
+        resolved = Path(path).expanduser()
+        if not resolved.is_file():
+            raise ConfigError("path", f"no such file: {resolved}")
+        return resolved
+    if spec.path_env and os.environ.get(spec.path_env):
+        resolved = Path(os.environ[spec.path_env]).expanduser()
+        if not resolved.is_file():
+            raise ConfigError(spec.path_env, f"no such file: {resolved}")
+        return resolved
+    if spec.file is not None:
+        resource = resources.files("hmlsim.data") / "files" / spec.file
+        return Path(str(resource))
+    how = (
+        f"pass path=... or set the environment variable {spec.path_env}"
+        if spec.path_env
+        else ("pass path=...")
+    )
+    extra = ""
+    if spec.name == "fico":
+        extra = (
+            " (FICO HELOC may not be redistributed, so hmlsim does not ship it; download "
+            "heloc_dataset_v1.csv from the FICO community site)"
+        )
+    raise ConfigError("path", f"dataset {spec.name!r} needs a file: {how}{extra}")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or Weka ARFF file into a DataFrame (byte strings decoded, BOM stripped)."""
+    if path.suffix.lower() == ".arff":
+        from scipy.io import arff
+
+        data, _ = arff.loadarff(str(path))
+        frame = pd.DataFrame(data)
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].str.decode("utf-8").replace("?", np.nan)
+    else:
+        try:
+            frame = pd.read_csv(path, encoding="utf-8-sig")
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise ConfigError("path", f"cannot read {path} as CSV: {exc}") from exc
+    frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+    return frame.reset_index(drop=True)
+
+
+def _spec_for(dataset: str | DatasetSpec) -> DatasetSpec:
+    if isinstance(dataset, DatasetSpec):
+        return dataset
+    if dataset not in BUILTIN:
+        raise ConfigError(
+            "dataset", f"must be one of {', '.join(BUILTIN)} or a DatasetSpec; got {dataset!r}"
+        )
+    return BUILTIN[dataset]
+
+
+def load_dataset(
+    dataset: str | DatasetSpec,
+    path: str | os.PathLike | None = None,
+    seed: int = PAPER_SEED,
+) -> Dataset:
+    """Load, label, split and encode a dataset.
+
+    Parameters
+    ----------
+    dataset : {"heart", "fico", "hr"} or DatasetSpec
+        A built-in dataset of the TeamRules paper or a user's declaration.
+    path : str or path-like, optional
+        The file to read. Defaults: the copy shipped with hmlsim for heart and
+        HR; for FICO the ``HMLSIM_FICO_PATH`` environment variable (FICO is
+        never shipped). A spec's ``path_env`` variable overrides the shipped copy.
+    seed : int, default 20
+        ``random_state`` of the four stratified splits; the paper's runs use
+        20, 21, ....
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ConfigError
+        Unknown dataset, missing file, unknown column, or a target with one class.
+
+    Examples
+    --------
+    >>> ds = load_dataset("heart", seed=20)
+    >>> len(ds.train), len(ds.validation), len(ds.test)
+    (505, 87, 127)
+    >>> sorted(ds.train.groups)[:2]
+    ['age_le_50', 'age_lt_50']
+    """
+    spec = _spec_for(dataset)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ConfigError("seed", f"must be an integer, got {seed!r}")
+    resolved = _resolve_path(spec, path)
+    raw = read_table(resolved)
+    spec.check_columns(list(raw.columns))
+    y = spec.positive_mask(raw[spec.target_column])
+    counts = np.bincount(y, minlength=2)
+    if counts.min() == 0:
+        raise ConfigError(
+            "target_column",
+            f"{spec.target_column!r} gives only one class with positive_value="
+            f"{spec.positive_value!r} ({counts[1]} positive, {counts[0]} negative rows); "
+            "two classes are needed",
+        )
+    positions = paper_split_positions(y, spec.split_fractions, int(seed))
+    features = raw.drop(columns=[spec.target_column, *spec.drop_columns])
+    encoder = FeatureEncoder(
+        categorical_columns=spec.categorical_columns,
+        missing_zero_columns=spec.missing_zero_columns,
+        special_values=spec.special_values,
+    ).fit(features, fit_rows=positions["train"])
+    encoded = encoder.transform(features)
+    groups_all = {name: group_mask(cond, raw) for name, cond in spec.group_conditions.items()}
+    splits = {
+        name: Split(
+            name=name,
+            X=encoded.iloc[positions[name]],
+            y=y[positions[name]],
+            frame=raw.iloc[positions[name]],
+            groups={g: mask[positions[name]] for g, mask in groups_all.items()},
+        )
+        for name in SPLIT_NAMES
+    }
+    log.info("loaded %s from %s: %s", spec.name, resolved, {k: len(v) for k, v in splits.items()})
+    return Dataset(
+        name=spec.name, spec=spec, seed=int(seed), path=resolved, encoder=encoder, splits=splits
+    )
