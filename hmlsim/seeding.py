@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 SeedLike = int | np.random.Generator | None
 
@@ -72,7 +75,12 @@ def spawn(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
 
 def torch_generator(rng_or_seed: SeedLike, device: str = "cpu") -> torch.Generator:
     """Return a ``torch.Generator`` seeded from a NumPy Generator or an integer seed."""
-    seed = int(make_rng(rng_or_seed).integers(2**63)) if not isinstance(rng_or_seed, int) else rng_or_seed
+    import torch
+
+    if isinstance(rng_or_seed, int):
+        seed = rng_or_seed
+    else:
+        seed = int(make_rng(rng_or_seed).integers(2**63))
     generator = torch.Generator(device=device)
     generator.manual_seed(seed)
     return generator

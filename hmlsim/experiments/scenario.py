@@ -188,7 +188,9 @@ def load_scenario(name: str) -> types.ModuleType:
     key = name.removesuffix(".py").replace("-", "_")
     key = Path(key).name
     if key not in SCENARIOS:
-        raise ConfigError("scenario", f"unknown scenario {name!r}; accepted: {', '.join(SCENARIOS)}")
+        raise ConfigError(
+            "scenario", f"unknown scenario {name!r}; accepted: {', '.join(SCENARIOS)}"
+        )
     return importlib.import_module(f"hmlsim.scenarios.{key}")
 
 
@@ -196,35 +198,51 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
     """An argument parser with ``--out``, ``--quick`` and one option per ``Config`` field."""
     doc = (module.__doc__ or "").strip().splitlines()
     parser = argparse.ArgumentParser(
-        prog=prog, description=doc[0] if doc else None,
+        prog=prog,
+        description=doc[0] if doc else None,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     name = module.__name__.rsplit(".", 1)[-1]
-    parser.add_argument("--out", type=Path, default=Path("results") / name,
-                        help="folder for tables, figures, summary.json and config.json")
-    parser.add_argument("--quick", action="store_true",
-                        help="small size for tests and CI (see the scenario's QUICK)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results") / name,
+        help="folder for tables, figures, summary.json and config.json",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small size for tests and CI (see the scenario's QUICK)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     for f in dataclasses.fields(module.Config):
         default = f.default if f.default is not dataclasses.MISSING else None
         if default is None and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
-        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None,
-                            metavar=f.name.upper(), help=f"(default: {shown})")
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            dest=f.name,
+            default=None,
+            metavar=f.name.upper(),
+            help=f"(default: {shown})",
+        )
     return parser
 
 
-def scenario_main(module: types.ModuleType, argv: Sequence[str] | None = None,
-                  prog: str | None = None) -> int:
+def scenario_main(
+    module: types.ModuleType, argv: Sequence[str] | None = None, prog: str | None = None
+) -> int:
     """Run a scenario from command-line arguments and write its outputs.
 
     Returns the process exit status (0 on success, 2 on bad input).
     """
     parser = build_parser(module, prog=prog)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s: %(message)s",
+    )
     overrides = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(module.Config)
@@ -233,13 +251,17 @@ def scenario_main(module: types.ModuleType, argv: Sequence[str] | None = None,
     try:
         config = make_config(module, overrides, quick=args.quick)
     except ConfigError as error:
-        parser.exit(2, f"{parser.prog}: error: --{error.field.replace('_', '-')}: {error.message}\n")
+        parser.exit(
+            2, f"{parser.prog}: error: --{error.field.replace('_', '-')}: {error.message}\n"
+        )
     started = time.perf_counter()
     result = module.run(config)
     written = write_result(module, config, result, args.out)
     elapsed = time.perf_counter() - started
-    print(f"{module.__name__.rsplit('.', 1)[-1]}: wrote {len(written)} files to {args.out} "
-          f"in {elapsed:.1f} s")
+    print(
+        f"{module.__name__.rsplit('.', 1)[-1]}: wrote {len(written)} files to {args.out} "
+        f"in {elapsed:.1f} s"
+    )
     print(json.dumps(_jsonable(result.summary), indent=2)[:4000])
     return 0
 

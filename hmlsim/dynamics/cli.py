@@ -1,0 +1,168 @@
+"""``hmlsim fixed-points``: stable points, basins and a learning path of a measured Φ.
+
+Example::
+
+    hmlsim fixed-points --points 0.717:0.894,0.920:0.926 --json
+    hmlsim fixed-points --points 0.717:0.894,0.920:0.926 --tilt 0.98 --plot phi.png
+
+Bad input raises :class:`~hmlsim.errors.ConfigError` naming the option; the
+``hmlsim`` dispatcher prints it as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from hmlsim.errors import ConfigError
+
+DEFAULT_EPSILON = 0.01
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ConfigError(option, f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(option, f"must be a finite number, got {text!r}")
+    return value
+
+
+def _positive(text: str, option: str) -> float:
+    value = _number(text, option)
+    if value <= 0:
+        raise ConfigError(option, f"must be > 0, got {text}")
+    return value
+
+
+def _table(report_dict: dict[str, Any]) -> str:
+    s = report_dict["settings"]
+    lines = [
+        f"Φ: {s['phi']}",
+        f"learner: {s['learner']}"
+        + (f" (λ = {s['tilt']:g})" if s["learner"] == "tilted" else "")
+        + f", ε = {s['epsilon']:g}",
+        "",
+        "stable points",
+        f"  {'u':>8}  {'Φ(u)':>8}  {'kind':<12} basin",
+    ]
+    if not report_dict["stable_points"]:
+        lines.append("  (none)")
+    for p in report_dict["stable_points"]:
+        basin = ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in p["basin"]) or "-"
+        lines.append(f"  {p['u']:8.4f}  {p['phi']:8.4f}  {p['kind']:<12} {basin}")
+    if report_dict["cycles"]:
+        lines += ["", "cycles"]
+        for c in report_dict["cycles"]:
+            pts = " -> ".join(f"{u:.4f}" for u in c["points"])
+            basin = ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in c["basin"]) or "-"
+            lines.append(f"  period {c['period']} {c['kind']}: {pts}   basin {basin}")
+    path = report_dict["path"]
+    status = "ε-stable" if report_dict["path_converged"] else "not converged"
+    if report_dict.get("path_cycle_period"):
+        status = f"enters a {report_dict['path_cycle_period']}-cycle"
+    lines += [
+        "",
+        f"learning path from {s['start']:g} ({report_dict['path_steps']} steps, {status}):",
+        "  " + " -> ".join(f"{u:.4f}" for u in path[:40]) + (" ..." if len(path) > 40 else ""),
+    ]
+    return "\n".join(lines)
+
+
+def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
+    from hmlsim.dynamics.analysis import analyse
+    from hmlsim.dynamics.characteristic import TabulatedPhi, parse_points
+    from hmlsim.dynamics.learners import make_learner
+
+    xs, ys = parse_points(args.points, "--points")
+    tilt = _positive(args.tilt, "--tilt")
+    epsilon = _positive(args.epsilon, "--epsilon")
+    if epsilon >= 1:
+        raise ConfigError("--epsilon", f"must be < 1, got {args.epsilon}")
+    max_period = int(_positive(args.max_period, "--max-period"))
+    try:
+        phi = TabulatedPhi(xs, ys, extrapolate=args.extrapolate, name="measured")
+    except ConfigError as error:
+        raise ConfigError("--points", error.message) from None
+    start = xs[0] if args.start is None else _number(args.start, "--start")
+    if not 0.0 <= start <= 1.0:
+        raise ConfigError("--start", f"must be a utility in [0, 1], got {args.start}")
+    report = analyse(phi, make_learner(tilt), epsilon=epsilon, start=start, max_period=max_period)
+    result = report.as_dict()
+    result["settings"].update(
+        {"points": [[x, y] for x, y in zip(xs, ys, strict=True)], "tilt": tilt}
+    )
+    written = []
+    if args.plot:
+        from hmlsim.dynamics.plots import plot_dynamics, save_figure
+
+        starts = sorted({*xs, start, 0.25, 0.5})
+        fig = plot_dynamics(phi, report.learner, report=report, starts=starts)
+        try:
+            written = save_figure(fig, args.plot)
+        except OSError as error:
+            raise ConfigError("--plot", f"cannot write {args.plot}: {error.strerror}") from None
+        result["figures"] = [str(p) for p in written]
+    if args.json:
+        json.dump(result, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(_table(result))
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``fixed-points`` sub-command."""
+    parser = subparsers.add_parser(
+        "fixed-points",
+        help="stable points, basins and learning path of a measured characteristic function",
+        description="Find the stable points of the learning dynamics u -> l(Phi(u)) for a "
+        "characteristic function Phi given by measured points (linear interpolation), "
+        "classify them, report their basins of attraction on the epsilon-grid and the "
+        "learning path from --start.",
+    )
+    parser.add_argument(
+        "--points",
+        required=True,
+        metavar="U:PHI,...",
+        help="measured (model utility : human+ML utility) pairs, increasing model utility, "
+        "e.g. 0.717:0.894,0.920:0.926",
+    )
+    parser.add_argument(
+        "--tilt",
+        default="1.0",
+        metavar="LAMBDA",
+        help="transfer factor of an imperfect learner, u' = min(1, λΦ(u)) "
+        "(default 1: perfect learner)",
+    )
+    parser.add_argument(
+        "--epsilon",
+        default=str(DEFAULT_EPSILON),
+        metavar="EPS",
+        help=f"smallest meaningful change of utility (default {DEFAULT_EPSILON})",
+    )
+    parser.add_argument(
+        "--start",
+        default=None,
+        metavar="U0",
+        help="first model utility of the learning path (default: lowest point)",
+    )
+    parser.add_argument(
+        "--extrapolate",
+        default="clip",
+        choices=("clip", "linear", "identity"),
+        help="Φ outside the measured range: constant at the end values (clip, "
+        "default), extended end segments (linear), or Φ(u) = u (identity)",
+    )
+    parser.add_argument(
+        "--max-period", default="4", metavar="K", help="longest cycle to search for (default 4)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--plot", metavar="FILE", help="write a figure (FILE.png and FILE.svg)")
+    parser.set_defaults(handler=_fixed_points)
