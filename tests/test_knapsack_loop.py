@@ -1,0 +1,116 @@
+"""The performative loop: decomposed epoch steps and convergence from a weak model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hmlsim.errors import ConfigError
+from hmlsim.knapsack.instances import generate_instances
+from hmlsim.knapsack.ladder import shuffle_labels, train_ladder
+from hmlsim.knapsack.loop import (
+    LoopSettings,
+    experts_solve,
+    generate_cases,
+    is_stable,
+    measure,
+    recommend,
+    retrain,
+    run_loop,
+)
+from hmlsim.knapsack.solvers import SolverParams
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def weak_model():
+    rng = np.random.default_rng(7)
+    train, valid = generate_instances(400, rng), generate_instances(300, rng)
+    (rung,) = train_ladder(train, valid, rng, (0.72,), epochs=8, tolerance=0.02)
+    assert abs(rung.quality - 0.72) < 0.04
+    return rung.model
+
+
+def test_shuffled_labels_keep_item_counts_and_nest():
+    rng = np.random.default_rng(0)
+    labels = rng.random((50, 18)) < 0.3
+    u, keys = rng.random(50), rng.random((50, 18))
+    half = shuffle_labels(labels, 0.5, u, keys)
+    assert np.array_equal(half.sum(1), labels.sum(1))
+    assert np.array_equal(half[u >= 0.5], labels[u >= 0.5])
+    full = shuffle_labels(labels, 1.0, u, keys)
+    assert np.array_equal(full[u < 0.5], half[u < 0.5])
+
+
+def test_epoch_steps_take_arrays_and_retrain_on_submissions_only(weak_model, monkeypatch):
+    rng = np.random.default_rng(1)
+    cases = generate_cases(200, rng)
+    rec = recommend(weak_model, cases)
+    result = experts_solve(cases, rec, SolverParams(), rng)
+    m = measure(cases, rec, result)
+    assert 0 <= m.model_utility <= 1 and 0 <= m.team_utility <= 1
+    assert m.team_utility > m.model_utility  # humans improve on a weak model
+    seen = {}
+    from hmlsim.knapsack import recommender
+
+    original = recommender.KnapsackRecommender.fit
+
+    def spy(self, instances, labels, callback=None):
+        seen["labels"] = np.asarray(labels).copy()
+        return original(self, instances, labels, callback)
+
+    monkeypatch.setattr(recommender.KnapsackRecommender, "fit", spy)
+    retrain(cases, result.selection, rng, LoopSettings(train_epochs=1))
+    assert np.array_equal(seen["labels"], result.selection)
+    assert not np.array_equal(seen["labels"], cases.solution)
+
+
+def test_loop_climbs_from_a_weak_model_and_is_reproducible(weak_model):
+    settings = LoopSettings(n_cases=400, max_epochs=4, train_epochs=8)
+    a = run_loop(weak_model, SolverParams(), np.random.default_rng(3), settings)
+    b = run_loop(weak_model, SolverParams(), np.random.default_rng(3), settings)
+    assert np.array_equal(a.model_utilities, b.model_utilities)
+    u = a.model_utilities
+    assert u[0] < 0.76 and u[-1] > 0.88  # the learning path climbs towards ≈ 0.92
+    assert np.all(a.team_utilities[:1] > u[:1])
+    table = a.table()
+    assert list(table.epoch) == list(range(len(u)))
+
+
+def test_stable_point_definition_and_settings_checks():
+    assert is_stable(0.92, 0.924, 0.005) and not is_stable(0.90, 0.92, 0.005)
+    with pytest.raises(ConfigError, match="n_cases"):
+        LoopSettings(n_cases=0)
+    with pytest.raises(ConfigError, match="epsilon"):
+        LoopSettings(epsilon=0)
+
+
+@pytest.mark.slow
+def test_loop_converges_near_092_over_seeds_and_max_pick_team_is_higher(weak_model):
+    settings = LoopSettings(n_cases=2000, max_epochs=8)
+    ends, ends_max = [], []
+    for seed in range(3):
+        ends.append(
+            run_loop(
+                weak_model, SolverParams(), np.random.default_rng(seed), settings
+            ).stable_point()
+        )
+        ends_max.append(
+            run_loop(
+                weak_model,
+                SolverParams(),
+                np.random.default_rng(seed),
+                LoopSettings(n_cases=2000, max_epochs=8, max_pick=True),
+            ).stable_point()
+        )
+    model, team = np.array(ends).T
+    assert np.all(np.abs(team - 0.92) < 0.02) and np.all(np.abs(model - 0.92) < 0.02)
+    assert np.array(ends_max)[:, 1].mean() > team.mean() + 0.01
