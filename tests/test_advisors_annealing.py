@@ -1,0 +1,112 @@
+"""Algorithm 1: the fast annealing equals the per-rule reference and improves on the human."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from hmlsim.advisors.annealing import (
+    AdvisingProblem,
+    anneal_rule_sets,
+    anneal_rule_sets_reference,
+    selected_loss,
+)
+from hmlsim.advisors.loss import decision_loss
+from hmlsim.advisors.mining import mine_candidates
+from hmlsim.advisors.rules import CandidateRules, RuleCandidates
+from hmlsim.behaviour.adb import accept_probability
+from hmlsim.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def problem_parts():
+    X, y = make_classification(n_samples=250, n_features=6, n_informative=3, random_state=2)
+    rng = np.random.default_rng(5)
+    hard = np.abs(X[:, 0]) < 0.8
+    h = np.where(hard & (rng.random(len(y)) < 0.4), 1 - y, y)
+    c_h = np.where(hard, 0.3, 0.9)
+    p_y = np.clip(0.15 + 0.7 * y + rng.normal(0, 0.1, len(y)), 0, 1)
+    cands = mine_candidates(
+        X, y, feature_names=[f"x{i}" for i in range(6)], n_trees_per_length=10, rng=1
+    )
+    return cands, y, h, c_h, p_y
+
+
+def make_problem(parts, **kw):
+    cands, y, h, c_h, p_y = parts
+    return AdvisingProblem(cands, y, h, c_h, p_y, **{"p_accept": accept_probability, **kw})
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [dict(alpha=0.05), dict(alpha=0.0, p_accept=None), dict(alpha=0.0, loss_weights=(1.0, 3.0))],
+)
+def test_fast_annealing_equals_the_reference(problem_parts, kw):
+    problem = make_problem(problem_parts, **kw)
+    fast = anneal_rule_sets(problem, n_iter=150, rng=11, rule_penalty=0.001)
+    ref = anneal_rule_sets_reference(problem, n_iter=150, rng=11, rule_penalty=0.001)
+    assert np.array_equal(fast.pos, ref.pos) and np.array_equal(fast.neg, ref.neg)
+    assert np.array_equal(fast.history, ref.history)
+    assert fast.fun == ref.fun and fast.nit == ref.nit == 150
+
+
+def test_result_beats_the_human_alone_and_is_reproducible(problem_parts):
+    problem = make_problem(problem_parts, alpha=0.05)
+    res = anneal_rule_sets(problem, n_iter=400, rng=7)
+    _, y, h, _, _ = problem_parts
+    human = decision_loss(y, h).mean()
+    assert res.ttl < human
+    assert np.isclose(res.ttl, selected_loss(problem, res.pos, res.neg))
+    assert np.all(np.diff(res.best_history) <= 0)
+    again = anneal_rule_sets(problem, n_iter=400, rng=7)
+    assert np.array_equal(again.pos, res.pos) and again.fun == res.fun
+
+
+def test_higher_alpha_advises_less(problem_parts):
+    cheap = make_problem(problem_parts, alpha=0.0)
+    dear = make_problem(problem_parts, alpha=0.3)
+    n_adv = []
+    for p in (cheap, dear):
+        res = anneal_rule_sets(p, n_iter=400, rng=2)
+        from hmlsim.advisors.annealing import _FastState, _Prepared
+
+        state = _FastState(_Prepared(p))
+        state.restore(res.pos, res.neg)
+        n_adv.append(state.adv.sum())
+    assert n_adv[1] < n_adv[0]
+
+
+def test_callback_stops_the_search(problem_parts):
+    seen = []
+
+    def stop_at_ten(x, f, t):
+        seen.append((t, f))
+        return t == 9
+
+    res = anneal_rule_sets(make_problem(problem_parts), n_iter=100, rng=0, callback=stop_at_ten)
+    assert res.nit == 10 and len(seen) == 10 and res.message == "stopped by callback"
+
+
+def test_no_candidates_gives_the_empty_set(problem_parts):
+    _, y, h, c_h, p_y = problem_parts
+    empty = RuleCandidates(CandidateRules.empty(len(y), 1), CandidateRules.empty(len(y), 0), ())
+    res = anneal_rule_sets(AdvisingProblem(empty, y, h, c_h, p_y), n_iter=50, rng=0)
+    assert res.pos.size == 0 and res.neg.size == 0 and res.nit == 0
+    assert np.isclose(res.ttl, decision_loss(y, h).mean())
+
+
+def test_bad_arguments(problem_parts):
+    with pytest.raises(ConfigError) as err:
+        make_problem(problem_parts, alpha=-1)
+    assert err.value.field == "alpha"
+    with pytest.raises(ConfigError) as err:
+        make_problem(problem_parts, loss_weights=(1, 0))
+    assert err.value.field == "loss_weights"
+    with pytest.raises(ConfigError) as err:
+        anneal_rule_sets(make_problem(problem_parts), c0=0)
+    assert err.value.field == "c0"
+    cands, y, h, c_h, p_y = problem_parts
+    with pytest.raises(ConfigError) as err:
+        AdvisingProblem(cands, y[:-1], h, c_h, p_y)
+    assert err.value.field == "y"

@@ -1,0 +1,100 @@
+"""Decision loss, team loss (eq. 3) and ψ (eq. 5): properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hmlsim.advisors.loss import (
+    check_alpha,
+    check_loss_weights,
+    decision_loss,
+    expected_decision_loss,
+    psi,
+    team_loss,
+)
+from hmlsim.errors import ConfigError
+
+rows = st.integers(1, 30)
+unit = st.floats(0.0, 1.0)
+weights = st.tuples(st.floats(0.1, 5.0), st.floats(0.1, 5.0))
+
+
+@st.composite
+def cases(draw):
+    n = draw(rows)
+    ints = st.lists(st.integers(0, 1), min_size=n, max_size=n)
+    probs = st.lists(unit, min_size=n, max_size=n)
+    return (
+        np.array(draw(ints)),
+        np.array(draw(ints)),
+        np.array(draw(ints)),
+        np.array(draw(probs)),
+        np.array(draw(probs)),
+    )
+
+
+@given(cases(), st.floats(0.0, 2.0), weights)
+def test_team_loss_reduces_to_human_loss_without_contradiction(case, alpha, lw):
+    y, y_hat, h, p_a, _ = case
+    loss = team_loss(y, y_hat, h, p_a, alpha, lw)
+    same = y_hat == h
+    assert np.allclose(loss[same], decision_loss(y, h, lw)[same])
+    # with contradiction: a mixture of the two decision losses plus α
+    v_adv, v_h = decision_loss(y, y_hat, lw)[~same], decision_loss(y, h, lw)[~same]
+    assert np.all(loss[~same] >= np.minimum(v_adv, v_h) + alpha - 1e-12)
+    assert np.all(loss[~same] <= np.maximum(v_adv, v_h) + alpha + 1e-12)
+
+
+@given(cases(), st.floats(0.0, 2.0), weights)
+def test_psi_is_the_expected_loss_comparison(case, alpha, lw):
+    _, advice, h, p_a, p_y = case
+    ok = psi(advice, p_y, h, p_a, alpha, lw)
+    e_advise = (
+        p_a * expected_decision_loss(p_y, advice, lw)
+        + (1 - p_a) * expected_decision_loss(p_y, h, lw)
+        + alpha * (advice != h)
+    )
+    e_withhold = expected_decision_loss(p_y, h, lw)
+    strict = np.abs(e_advise - e_withhold) > 1e-9
+    assert np.array_equal(ok[strict], (e_advise < e_withhold)[strict])
+    assert not ok[advice == h].any()
+
+
+@given(cases(), weights)
+def test_expected_loss_is_the_mean_over_labels(case, lw):
+    _, d, _, _, p_y = case
+    by_hand = p_y * decision_loss(1, d, lw) + (1 - p_y) * decision_loss(0, d, lw)
+    assert np.allclose(expected_decision_loss(p_y, d, lw), by_hand)
+
+
+def test_asymmetric_weights():
+    assert decision_loss([1, 0], [0, 1], (1.0, 3.0)).tolist() == [3.0, 1.0]
+
+
+@pytest.mark.parametrize("bad", [(0, 1), (1, -2), (1,), "ab", (1, float("inf"))])
+def test_loss_weights_must_be_positive_pairs(bad):
+    with pytest.raises(ConfigError) as err:
+        check_loss_weights(bad)
+    assert err.value.field == "loss_weights"
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_alpha_must_be_non_negative(bad):
+    with pytest.raises(ConfigError) as err:
+        check_alpha(bad)
+    assert err.value.field == "alpha"
+
+
+@pytest.mark.parametrize(
+    "module", ["loss", "rules", "metrics", "annealing"], ids=lambda m: f"hmlsim.advisors.{m}"
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"hmlsim.advisors.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

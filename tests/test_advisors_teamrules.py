@@ -1,0 +1,207 @@
+"""TeamRules estimators: conventions, variants, degenerate inputs, advice and the gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+
+from hmlsim.advisors.loss import decision_loss
+from hmlsim.advisors.mining import mine_candidates
+from hmlsim.advisors.teamrules import (
+    VARIANTS,
+    SelectiveOnlyAdvisor,
+    TaskOnlyAdvisor,
+    TeamRulesAdvisor,
+    make_advisor,
+)
+from hmlsim.behaviour.adb import accept_probability
+from hmlsim.errors import ConfigError
+
+FAST = dict(n_iter=300, n_trees_per_length=10)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(n_samples=400, n_features=6, n_informative=3, random_state=4)
+    rng = np.random.default_rng(0)
+    hard = np.abs(X[:, 1]) < 0.8
+    h = np.where(hard & (rng.random(len(y)) < 0.4), 1 - y, y)
+    c_h = np.where(hard, 0.3, 0.9)
+    p_y = np.clip(0.2 + 0.6 * y + rng.normal(0, 0.1, len(y)), 0, 1)
+    names = [f"x{i}" for i in range(6)]
+    cands = mine_candidates(X, y, feature_names=names, n_trees_per_length=10, rng=1)
+    return X, y, h, c_h, p_y, cands
+
+
+def test_params_round_trip_and_clone():
+    tr = TeamRulesAdvisor(alpha=0.3, loss_weights=(1.0, 3.0), use_adb=False, random_state=5)
+    params = tr.get_params()
+    assert params["alpha"] == 0.3 and params["loss_weights"] == (1.0, 3.0)
+    twin = clone(tr)
+    assert twin.get_params() == params and twin is not tr
+    twin.set_params(alpha=0.1, n_iter=10)
+    assert twin.alpha == 0.1 and twin.n_iter == 10 and tr.alpha == 0.3
+    for variant in VARIANTS:
+        est = make_advisor(variant, alpha=0.2)
+        assert clone(est).get_params() == est.get_params()
+
+
+def test_init_stores_without_validating():
+    tr = TeamRulesAdvisor(alpha=-1.0, loss_weights=(0, 1))  # checks happen in fit
+    assert tr.alpha == -1.0
+
+
+def test_bad_alpha_and_loss_weights_raise_in_fit(data):
+    X, y, h, c_h, p_y, _ = data
+    with pytest.raises(ConfigError) as err:
+        TeamRulesAdvisor(alpha=-0.1, **FAST).fit(X, y, h, c_h, accept_probability, p_y=p_y)
+    assert err.value.field == "alpha"
+    with pytest.raises(ConfigError) as err:
+        TeamRulesAdvisor(loss_weights=(1, 0), **FAST).fit(X, y, h, c_h, accept_probability, p_y=p_y)
+    assert err.value.field == "loss_weights"
+    with pytest.raises(ConfigError) as err:
+        TeamRulesAdvisor(**FAST).fit(X, y, h, c_h, None, p_y=p_y)
+    assert err.value.field == "p_accept_model"
+    with pytest.raises(ConfigError) as err:
+        TeamRulesAdvisor(**FAST).fit(X, y, h[:-1], c_h, accept_probability, p_y=p_y)
+    assert err.value.field == "h"
+
+
+def test_fit_returns_self_learns_rules_and_is_reproducible(data):
+    X, y, h, c_h, p_y, cands = data
+    tr = TeamRulesAdvisor(alpha=0.05, random_state=3, **FAST)
+    assert tr.fit(X, y, h, c_h, accept_probability, p_y=p_y, candidates=cands) is tr
+    assert tr.rules_ and tr.n_iter_ == 300
+    assert tr.train_loss_ < decision_loss(y, h).mean()
+    again = TeamRulesAdvisor(alpha=0.05, random_state=3, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y, candidates=cands
+    )
+    assert again.rules_ == tr.rules_ and again.train_loss_ == tr.train_loss_
+    a1, a2 = tr.advise(X, h, c_h, p_y=p_y), again.advise(X, h, c_h, p_y=p_y)
+    assert np.array_equal(a1.y_hat, a2.y_hat)
+
+
+def test_mining_inside_fit_is_seeded(data):
+    X, y, h, c_h, p_y, _ = data
+    fits = [
+        TeamRulesAdvisor(alpha=0.05, random_state=8, **FAST).fit(
+            X, y, h, c_h, accept_probability, p_y=p_y
+        )
+        for _ in range(2)
+    ]
+    assert fits[0].rules_ == fits[1].rules_
+
+
+def test_advice_carries_rule_and_confidence(data):
+    X, y, h, c_h, p_y, cands = data
+    tr = TeamRulesAdvisor(alpha=0.02, random_state=3, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y, candidates=cands
+    )
+    advice = tr.advise(X, h, c_h, p_y=p_y)
+    offered = np.flatnonzero(advice.advise)
+    assert offered.size > 0
+    assert np.all(advice.y_hat[offered] != h[offered])  # TR only speaks to disagree
+    assert np.array_equal(advice.y_hat[~advice.advise], h[~advice.advise])
+    assert np.isnan(advice.c_model[~advice.advise]).all()
+    for i in offered[:20]:
+        rule = advice.rules[advice.rule_index[i]]
+        assert rule.label == advice.y_hat[i]
+        assert advice.c_model[i] == pytest.approx(rule.precision)
+        assert rule.covers(X[i : i + 1], tr.feature_names_in_)[0]
+        assert str(rule) in advice.explain(i)
+    assert advice.explain(int(np.flatnonzero(~advice.advise)[0])).startswith("no advice")
+
+
+def test_variants_behave_as_their_assumptions(data):
+    X, y, h, c_h, p_y, cands = data
+    common = dict(random_state=3, **FAST)
+    fit = dict(p_y=p_y, candidates=cands)
+    no_cost = TeamRulesAdvisor(alpha=0.4, use_cost=False, **common).fit(
+        X, y, h, c_h, accept_probability, **fit
+    )
+    assert no_cost.alpha_train_ == 0.0
+    no_adb = TeamRulesAdvisor(alpha=0.1, use_adb=False, **common).fit(X, y, h, c_h, **fit)
+    assert no_adb.accept_ is None
+    dear = TeamRulesAdvisor(alpha=0.4, **common).fit(X, y, h, c_h, accept_probability, **fit)
+    cheap = TeamRulesAdvisor(alpha=0.0, **common).fit(X, y, h, c_h, accept_probability, **fit)
+    assert (
+        dear.advise(X, h, c_h, p_y=p_y).advise.sum() < cheap.advise(X, h, c_h, p_y=p_y).advise.sum()
+    )
+
+
+def test_task_only_advises_everywhere_with_eq14_confidence(data):
+    X, y, h, _, _, cands = data
+    to = TaskOnlyAdvisor(random_state=0, **FAST).fit(X, y, candidates=cands)
+    advice = to.advise(X, h)
+    assert advice.advise.all()
+    assert np.array_equal(advice.y_hat, to.predict(X))
+    assert to.train_accuracy_ == pytest.approx((to.predict(X) == y).mean())
+    assert to.train_accuracy_ > 0.8
+    zero = advice.y_hat == 0
+    assert np.allclose(advice.c_model[zero], (y[zero] == 0).mean())  # NPV of uncovered region
+    assert np.allclose(
+        advice.c_model[~zero], [advice.rules[k].precision for k in advice.rule_index[~zero]]
+    )
+
+
+def test_selective_only_offers_a_subset_of_task_only_advice(data):
+    X, y, h, c_h, p_y, cands = data
+    to = TaskOnlyAdvisor(random_state=0, **FAST).fit(X, y, candidates=cands)
+    so = SelectiveOnlyAdvisor(alpha=0.1).fit(
+        X, y, p_accept_model=accept_probability, p_y=p_y, task_only=to
+    )
+    advice, base = so.advise(X, h, c_h, p_y=p_y), to.advise(X, h)
+    assert advice.advise.sum() < (base.y_hat != h).sum()
+    assert np.array_equal(advice.y_hat[advice.advise], base.y_hat[advice.advise])
+    assert np.all(advice.y_hat[advice.advise] != h[advice.advise])
+
+
+def test_no_surviving_candidates_gives_an_advisor_that_never_advises(data):
+    X, y, h, c_h, p_y, _ = data
+    tr = TeamRulesAdvisor(min_support=1.0, random_state=0, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y
+    )
+    assert tr.rules_ == ()
+    advice = tr.advise(X, h, c_h, p_y=p_y)
+    assert not advice.advise.any() and np.array_equal(advice.y_hat, h)
+
+
+def test_one_class_labels_give_an_empty_advisor(data):
+    X, _, h, c_h, _, _ = data
+    ones = np.ones(len(h), int)
+    tr = TeamRulesAdvisor(random_state=0, **FAST).fit(X, ones, h, c_h, accept_probability)
+    assert tr.rules_ == () and not tr.advise(X, h, c_h).advise.any()
+    to = TaskOnlyAdvisor(random_state=0, **FAST).fit(X, ones)
+    assert (to.predict(X) == 1).all()
+
+
+def test_gate_switches_off_a_harmful_advisor(data):
+    X, y, h, c_h, p_y, cands = data
+    tr = TeamRulesAdvisor(alpha=0.0, use_adb=False, random_state=3, **FAST).fit(
+        X, y, h, c_h, p_y=p_y, candidates=cands
+    )
+    # each contradiction costs 1.5, more than any correction can save: advice only loses value
+    tr.gate(X, y, h, c_h, lambda cm, ch: np.ones_like(cm), alpha=1.5, rng=0, p_y=p_y)
+    assert tr.gated_ and tr.gate_value_ < 0
+    assert not tr.advise(X, h, c_h, p_y=p_y).advise.any()
+    tr.gate(
+        X,
+        y,
+        np.stack([h, h]),
+        np.stack([c_h, c_h]),
+        lambda cm, ch: np.ones_like(cm),
+        alpha=0.0,
+        rng=0,
+        p_y=p_y,
+    )
+    assert not tr.gated_ and tr.gate_value_ > 0
+
+
+def test_unfitted_advisor_says_so():
+    with pytest.raises(ConfigError):
+        TeamRulesAdvisor().advise(np.ones((2, 2)), [0, 1], [0.5, 0.5])
+    with pytest.raises(ConfigError) as err:
+        make_advisor("TR-magic")
+    assert err.value.field == "variant"
