@@ -96,7 +96,9 @@ def install_assets(directory: Path | None = None, npm: str = "npm") -> list[str]
             log.info("fetching %s from the npm registry", spec)
             done = subprocess.run(
                 [npm, "pack", spec, "--silent", "--pack-destination", scratch],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if done.returncode != 0:
                 raise RuntimeError(f"npm pack {spec} failed: {done.stderr.strip()[-500:]}")
