@@ -1,0 +1,314 @@
+"""The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa SolaraViz).
+
+Serve it with ``hmlsim viz`` (or ``solara run hmlsim/visualization/app.py``).
+Controls apply on *Reset*; every *Step* plays one deployment epoch and the
+views below refresh:
+
+- utility of the model alone, the team and the experts alone over epochs;
+- the cobweb of the run on the Φ it has traced so far, with the 45° line (or
+  the tilted line of an imperfect learner) and the detected stable point;
+- advising and acceptance rates by expert group;
+- the network firm → advisors → experts, edges weighted by advice accepted;
+- the advisors' current rules.
+
+Default sizes are small (a few experts, 200 cases per epoch, 100 annealing
+iterations) so that one step takes well under two seconds.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from hmlsim.model import AdvisorAgent, CollaborationModel, ExpertAgent
+from hmlsim.model.domains import ADVISORS
+from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
+from hmlsim.model.stability import analyse_run
+
+
+class VizModel(CollaborationModel):
+    """:class:`CollaborationModel` whose advisor falls back to the knapsack MLP.
+
+    The page has one advisor menu for both domains: a TeamRules variant chosen
+    with the knapsack domain means the plain MLP recommender.
+    """
+
+    def __init__(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
+        if domain == "knapsack" and advisor not in KNAPSACK_ADVISORS:
+            advisor = "mlp"
+        super().__init__(domain=domain, advisor=advisor, **kwargs)
+
+
+model_params = {
+    "domain": {
+        "type": "Select",
+        "value": "classification",
+        "label": "Domain",
+        "values": ["classification", "knapsack"],
+    },
+    "dataset": {
+        "type": "Select",
+        "value": "heart",
+        "label": "Dataset (classification)",
+        "values": ["heart", "hr", "fico"],
+    },
+    "advisor": {"type": "Select", "value": "TR", "label": "Advisor", "values": list(ADVISORS)},
+    "decision": {
+        "type": "Select",
+        "value": "difficulty",
+        "label": "Expert decisions",
+        "values": ["difficulty", "group"],
+    },
+    "confidence": {
+        "type": "Select",
+        "value": "accuracy",
+        "label": "Expert confidence",
+        "values": ["accuracy", "group"],
+    },
+    "alpha": {
+        "type": "SliderFloat",
+        "value": 0.1,
+        "label": "α (reconciliation cost)",
+        "min": 0.0,
+        "max": 1.0,
+        "step": 0.05,
+    },
+    "initial_quality": {
+        "type": "SliderFloat",
+        "value": 0.75,
+        "label": "Initial model quality",
+        "min": 0.5,
+        "max": 1.0,
+        "step": 0.05,
+    },
+    "learner_tilt": {
+        "type": "SliderFloat",
+        "value": 1.0,
+        "label": "Learner λ",
+        "min": 0.5,
+        "max": 1.0,
+        "step": 0.01,
+    },
+    "n_experts": {
+        "type": "SliderInt",
+        "value": 3,
+        "label": "Experts",
+        "min": 1,
+        "max": 8,
+        "step": 1,
+    },
+    "rng": {"type": "SliderInt", "value": 42, "label": "Seed", "min": 0, "max": 999, "step": 1},
+    "cases_per_epoch": 200,
+    "n_iter": 100,
+    "n_eval": 200,
+}
+
+
+def utility_axes(ax) -> None:
+    """Label the utility plot."""
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("utility (hidden truth)")
+    ax.set_ylim(0, 1.02)
+
+
+def rate_axes(ax) -> None:
+    """Label the rates plot."""
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("rate")
+    ax.set_ylim(-0.02, 1.02)
+
+
+def cobweb_figure(model: CollaborationModel) -> Figure:
+    """The run's learning path as a cobweb on the Φ it traced, with the (tilted) line."""
+    frame = model.datacollector.get_model_vars_dataframe()
+    played = frame.iloc[1:]
+    u = played["model_utility"].to_numpy(dtype=float)
+    phi = played["team_utility"].to_numpy(dtype=float)
+    fig = Figure(figsize=(5, 4.2))
+    ax = fig.subplots()
+    grid = np.linspace(0, 1, 2)
+    tilt = model.learner_tilt
+    ax.plot(grid, grid, color="grey", lw=1, label="45° line")
+    if tilt < 1:
+        ax.plot(
+            grid,
+            np.clip(grid / tilt, 0, 1),
+            color="grey",
+            ls="--",
+            lw=1,
+            label=f"u/λ (λ={tilt:.2f})",
+        )
+    if u.size:
+        order = np.argsort(u)
+        ax.plot(u[order], phi[order], "o-", color="tab:blue", ms=4, label="traced Φ")
+        # cobweb: (u_t, Φ_t) → (u_{t+1}, Φ_t) → (u_{t+1}, Φ_{t+1})
+        web_x = np.column_stack([u[:-1], u[1:]]).ravel()
+        web_y = np.column_stack([phi[:-1], phi[:-1]]).ravel()
+        web_x, web_y = np.r_[web_x, u[-1]], np.r_[web_y, phi[-1]]
+        ax.plot(web_x, web_y, color="tab:orange", lw=1, alpha=0.8, label="learning path")
+    report = analyse_run(u, phi, tilt=tilt, epsilon=model.stability.epsilon)
+    markers = {"attracting": "o", "repelling": "x", "semi-stable": "D"}
+    for fixed in [] if report is None else report.stable_points:
+        ax.plot(
+            [fixed.u],
+            [fixed.phi],
+            markers.get(fixed.kind, "s"),
+            color="tab:purple",
+            mfc="none",
+            ms=11,
+            mew=1.8,
+            label=f"{fixed.kind} point of traced Φ ({fixed.u:.3f})",
+        )
+    point = model.stable_point
+    if point is not None:
+        ax.plot(
+            [point.model_utility],
+            [point.team_utility],
+            "*",
+            color="tab:red",
+            ms=14,
+            label=f"stable point u={point.model_utility:.3f}",
+        )
+    lo = float(np.nanmin(np.r_[u, phi, 0.9])) if u.size else 0.5
+    ax.set_xlim(max(0.0, lo - 0.05), 1.0)
+    ax.set_ylim(max(0.0, lo - 0.05), 1.0)
+    ax.set_xlabel("model utility u")
+    ax.set_ylabel("team utility Φ(u)")
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def network_figure(model: CollaborationModel) -> Figure:
+    """Firm → advisors → experts; expert edges weighted by advice accepted this epoch."""
+    graph = nx.DiGraph()
+    graph.add_node("firm", layer=0)
+    advisors = list(model.agents_by_type[AdvisorAgent])
+    experts = list(model.agents_by_type[ExpertAgent])
+    for advisor in advisors:
+        name = f"advisor\n{advisor.group or 'all'}"
+        graph.add_node(name, layer=1)
+        graph.add_edge("firm", name, weight=1.0)
+        for expert in advisor.experts:
+            node = f"expert {expert.unique_id}"
+            graph.add_node(node, layer=2)
+            graph.add_edge(name, node, weight=float(expert.n_accepted))
+    fig = Figure(figsize=(5, 4.2))
+    ax = fig.subplots()
+    pos = nx.multipartite_layout(graph, subset_key="layer")
+    weights = np.array([d["weight"] for _, _, d in graph.edges(data=True)], dtype=float)
+    top = max(1.0, float(weights[1:].max()) if weights.size > 1 else 1.0)
+    widths = [
+        1.0 if u == "firm" else 0.5 + 6.0 * d["weight"] / top for u, _, d in graph.edges(data=True)
+    ]
+    colors = [
+        "tab:grey" if n == "firm" else "tab:green" if n.startswith("advisor") else "tab:blue"
+        for n in graph.nodes
+    ]
+    nx.draw_networkx(
+        graph,
+        pos=pos,
+        ax=ax,
+        node_color=colors,
+        width=widths,
+        font_size=7,
+        node_size=1400,
+        arrows=True,
+        alpha=0.9,
+    )
+    labels = {(u, v): int(d["weight"]) for u, v, d in graph.edges(data=True) if u != "firm"}
+    nx.draw_networkx_edge_labels(graph, pos=pos, edge_labels=labels, ax=ax, font_size=7)
+    ax.set_title(
+        f"firm → advisors → experts: advice accepted in epoch {model.steps} "
+        f"({len(experts)} experts)",
+        fontsize=9,
+    )
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+@solara.component
+def Cobweb(model: CollaborationModel):
+    """Cobweb on the traced Φ (refreshes every step)."""
+    update_counter.get()
+    solara.FigureMatplotlib(cobweb_figure(model), format="png")
+
+
+@solara.component
+def Network(model: CollaborationModel):
+    """Network view of firm, advisors and experts (refreshes every step)."""
+    update_counter.get()
+    solara.FigureMatplotlib(network_figure(model), format="png")
+
+
+@solara.component
+def Rules(model: CollaborationModel):
+    """The advisors' current rules and the run's status."""
+    update_counter.get()
+    point = model.stable_point
+    lines = [
+        f"**Epoch {model.steps}** — model utility {model.model_utility:.3f}, "
+        f"team utility {model.team_utility:.3f}",
+        ""
+        if point is None
+        else f"**Stable point** at epoch {point.epoch}: "
+        f"u = {point.model_utility:.3f}, Φ(u) = {point.team_utility:.3f}",
+    ]
+    for advisor in model.agents_by_type[AdvisorAgent]:
+        lines.append(f"#### Advisor {advisor.group or 'all'} (retrained {advisor.version}×)")
+        lines.append("```\n" + advisor.rules + "\n```")
+    solara.Markdown("\n\n".join(lines))
+
+
+def rate_measures(model: CollaborationModel) -> list[str]:
+    """The per-group rate columns of the model's DataCollector."""
+    return [
+        c
+        for c in model.datacollector.model_vars
+        if c.startswith(("advising_rate[", "acceptance_rate["))
+    ]
+
+
+@solara.component
+def Rates(model: CollaborationModel):
+    """Advising and acceptance rates by expert group over epochs."""
+    update_counter.get()
+    frame = model.datacollector.get_model_vars_dataframe()
+    fig = Figure(figsize=(5, 4.2))
+    ax = fig.subplots()
+    for column in rate_measures(model):
+        style = "-" if column.startswith("advising") else "--"
+        ax.plot(frame.index, frame[column], style, marker="o", ms=3, label=column)
+    rate_axes(ax)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    solara.FigureMatplotlib(fig, format="png")
+
+
+model = VizModel(**{k: (v["value"] if isinstance(v, dict) else v) for k, v in model_params.items()})
+
+page = SolaraViz(
+    model,
+    components=[
+        make_plot_component(
+            {
+                "model_utility": "tab:blue",
+                "team_utility": "tab:orange",
+                "human_utility": "tab:grey",
+            },
+            post_process=utility_axes,
+        ),
+        Cobweb,
+        Rates,
+        Network,
+        Rules,
+    ],
+    model_params=model_params,
+    name="hmlsim: performative human–ML collaboration",
+)

@@ -1,0 +1,79 @@
+"""``hmlsim viz [--host 127.0.0.1] [--port 8765] [--setup]``: the interactive visualization server.
+
+``--setup`` fetches Solara's front-end files once (see
+:mod:`hmlsim.visualization.assets`); without it the command refuses to start
+while those files are missing, because the page would stay blank offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from hmlsim.errors import ConfigError
+
+#: the Solara app the server runs
+APP = Path(__file__).with_name("app.py")
+
+
+def solara_command(host: str, port: int) -> list[str]:
+    """The command line that serves :data:`APP` with Solara."""
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+    ]
+
+
+def _viz(args: argparse.Namespace, extra: list[str]) -> int:
+    from hmlsim.visualization.assets import cache_dir, install_assets, missing_assets
+
+    if args.setup:
+        installed = install_assets()
+        print(
+            f"front-end files in {cache_dir()}: "
+            + (f"installed {', '.join(installed)}" if installed else "all present")
+        )
+        return 0
+    if not 0 < args.port < 65536:
+        raise ConfigError("--port", f"must lie in 1..65535, got {args.port}")
+    missing = missing_assets()
+    if missing:
+        print(
+            f"hmlsim viz: error: the page's front-end files are missing from {cache_dir()} "
+            f"({', '.join(missing)}); run `hmlsim viz --setup` once (needs the npm registry)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"hmlsim viz: serving on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
+    try:
+        return subprocess.call(solara_command(args.host, args.port))
+    except KeyboardInterrupt:
+        return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``viz`` sub-command."""
+    parser = subparsers.add_parser(
+        "viz",
+        help="start the interactive visualization server (Mesa SolaraViz)",
+        description="Serve the interactive model page with Solara. Run `hmlsim viz --setup` "
+        "once to fetch the page's front-end files; the server itself works offline.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    parser.add_argument(
+        "--setup",
+        action="store_true",
+        help="fetch the front-end files into Solara's cache and exit",
+    )
+    parser.set_defaults(handler=_viz)

@@ -1,0 +1,63 @@
+"""``hmlsim viz``: refuses to start without the front-end files; the app module is sound."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hmlsim.cli import main
+from hmlsim.visualization.cli import APP, solara_command
+
+
+def test_refuses_to_start_without_assets(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path))
+    assert main(["viz", "--port", "8799"]) == 2
+    err = capsys.readouterr().err
+    assert "hmlsim viz --setup" in err and str(tmp_path) in err
+
+
+def test_bad_port_is_a_one_line_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "hmlsim.cli", "viz", "--port", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "hmlsim viz: error: --port: must lie in 1..65535, got 0"
+    ]
+
+
+def test_solara_command_serves_the_app_on_the_given_address():
+    command = solara_command("127.0.0.1", 8123)
+    assert command[:4] == [sys.executable, "-m", "solara", "run"]
+    assert str(APP) in command and APP.is_file()
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--port") + 1] == "8123"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_app_params_match_the_model_and_views_draw():
+    import inspect
+
+    from hmlsim.visualization import app
+
+    accepted = inspect.signature(app.CollaborationModel.__init__).parameters
+    assert set(app.model_params) <= set(accepted)
+    model = app.VizModel(
+        **{
+            **{k: (v["value"] if isinstance(v, dict) else v) for k, v in app.model_params.items()},
+            "n_iter": 30,
+            "cases_per_epoch": 90,
+        }
+    )
+    model.step()
+    model.step()
+    cobweb = app.cobweb_figure(model)
+    assert len(cobweb.axes[0].lines) >= 3  # 45° line, traced Φ, learning path
+    network = app.network_figure(model)
+    assert network.axes[0].get_title().startswith("firm → advisors → experts")
+    assert app.rate_measures(model) == ["advising_rate[difficulty]", "acceptance_rate[difficulty]"]
