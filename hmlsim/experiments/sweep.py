@@ -1,0 +1,564 @@
+"""Sweeps: a scenario run over a grid of parameter values and replicate seeds.
+
+A sweep is declared by a :class:`SweepSpec` (a scenario name, parameter axes,
+a replicate count and a master seed), built in Python or read from a TOML file
+with :func:`load_spec`. :func:`plan_runs` checks the whole spec and builds every
+run's configuration *before* anything runs, so a bad spec fails at once and
+names the field. :func:`run_sweep` runs what the result store does not hold
+yet, on a backend of :mod:`hmlsim.experiments.backends`, and writes each run
+as it lands (:mod:`hmlsim.experiments.store`).
+
+Seeds
+-----
+Every run's seed is ``derive_seed(master_seed, scenario, *axis_values,
+replicate)``, where ``axis_values`` are ``"field=value"`` strings sorted by
+field name. It depends on the run's key only, never on the order in which
+runs happen, so results are identical whatever the number of workers or the
+backend. The seed is set in the run's ``Config`` and written beside its result.
+Each run computes on one thread (:func:`limited_threads`) on every backend.
+
+TOML format
+-----------
+.. code-block:: toml
+
+    scenario = "dynamics_grid"   # a module of hmlsim.scenarios, or a dotted module path
+    seeds = 3                    # replicates per grid point (default 1)
+    master_seed = 2024           # default 0
+    quick = false                # start from the scenario's QUICK size (default false)
+
+    [fixed]                      # optional: fields held at one value in every run
+    steps = 200
+
+    [axes]                       # fields swept: the runs are the Cartesian product
+    tilt = [0.9, 1.0, 1.1]
+    start = [0.1, 0.5]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib
+import itertools
+import json
+import logging
+import os
+import sys
+import tomllib
+import traceback
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hmlsim.errors import ConfigError
+from hmlsim.experiments.scenario import _jsonable, config_fields, make_config
+from hmlsim.seeding import derive_seed
+
+log = logging.getLogger(__name__)
+
+SPEC_KEYS = ("scenario", "axes", "seeds", "master_seed", "quick", "fixed", "name")
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A declared sweep: a scenario, its parameter axes and the replicate seeds.
+
+    Parameters
+    ----------
+    scenario : str
+        A scenario of :mod:`hmlsim.scenarios` (``"dynamics_grid"``) or the dotted
+        path of a module that follows the same contract.
+    axes : mapping of str to sequence
+        ``Config`` field -> the values it takes; the runs are the Cartesian
+        product of the axes (in the order given) times ``seeds`` replicates.
+        A field whose type is a tuple (``alphas: tuple[float, ...]``) may be
+        given scalar values: each run then gets a one-element tuple.
+    seeds : int
+        Replicates per grid point, each with its own derived seed.
+    master_seed : int
+        The one seed every run's seed is derived from.
+    quick : bool
+        Start every run from the scenario's ``QUICK`` size instead of the full size.
+    fixed : mapping of str to value
+        Fields held at one value in every run (not part of the seed key).
+    name : str
+        A label for the sweep (defaults to the scenario name).
+
+    Examples
+    --------
+    >>> spec = SweepSpec("dynamics_grid", axes={"tilt": [0.9, 1.1]}, seeds=2, quick=True)
+    >>> len(plan_runs(spec))
+    4
+    """
+
+    scenario: str
+    axes: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    seeds: int = 1
+    master_seed: int = 0
+    quick: bool = False
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-serialisable data (the TOML keys)."""
+        return {
+            "name": self.name or self.scenario,
+            "scenario": self.scenario,
+            "seeds": self.seeds,
+            "master_seed": self.master_seed,
+            "quick": self.quick,
+            "fixed": _jsonable(dict(self.fixed)),
+            "axes": {k: _jsonable(list(v)) for k, v in self.axes.items()},
+        }
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run of a sweep: everything a worker needs, picklable.
+
+    Attributes
+    ----------
+    key : str
+        Stable hash of (scenario, every config value including the seed, replicate).
+    scenario : str
+        Importable module name of the scenario.
+    config : object
+        The scenario's ``Config`` for this run, with ``seed`` set.
+    axis_values : dict
+        The swept fields' values for this run (JSON-friendly).
+    replicate : int
+        Replicate index, 0 .. seeds - 1.
+    seed : int
+        The run's derived seed (``config.seed``).
+    """
+
+    key: str
+    scenario: str
+    config: Any
+    axis_values: dict[str, Any]
+    replicate: int
+    seed: int
+
+
+@dataclass
+class RunOutcome:
+    """What a worker sends back for one run: its result or its error."""
+
+    key: str
+    ok: bool
+    tables: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    traceback: str = ""
+    elapsed_s: float = 0.0
+
+
+def resolve_scenario(name: str) -> types.ModuleType:
+    """Import a scenario module from its short name or dotted module path.
+
+    Raises
+    ------
+    ConfigError
+        ``scenario`` when no such module exists or it lacks ``Config``/``run``.
+    """
+    from hmlsim.scenarios import SCENARIOS
+
+    if not isinstance(name, str) or not name:
+        raise ConfigError("scenario", f"expected a scenario name; accepted: {', '.join(SCENARIOS)}")
+    if name in SCENARIOS:
+        return importlib.import_module(f"hmlsim.scenarios.{name}")
+    if "." not in name:
+        raise ConfigError(
+            "scenario",
+            f"unknown scenario {name!r}; accepted: {', '.join(SCENARIOS)} "
+            "(or the dotted path of a scenario module)",
+        )
+    try:
+        module = importlib.import_module(name)
+    except ImportError as error:
+        raise ConfigError("scenario", f"cannot import {name!r}: {error}") from None
+    if not (hasattr(module, "Config") and callable(getattr(module, "run", None))):
+        raise ConfigError("scenario", f"module {name!r} defines no Config and run(config)")
+    return module
+
+
+def _check_int(field_name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(field_name, f"expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _is_sequence_type(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_sequence_type(a) for a in typing.get_args(annotation))
+    return origin in (tuple, list) or annotation in (tuple, list)
+
+
+def _axis_value(annotation: Any, value: Any) -> Any:
+    """Wrap a scalar given for a tuple-typed field into a one-element tuple."""
+    if _is_sequence_type(annotation) and not isinstance(value, (list, tuple, str)):
+        return (value,)
+    return value
+
+
+def canonical(value: Any) -> str:
+    """A stable text form of a value (JSON, sorted keys) used in keys and seeds."""
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"))
+
+
+def run_key(scenario: str, config: Any, replicate: int) -> str:
+    """Stable 16-hex-digit key of a run: hash of scenario, config values and replicate."""
+    payload = canonical(
+        {"scenario": scenario, "config": dataclasses.asdict(config), "replicate": replicate}
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def run_seed(
+    master_seed: int, scenario: str, axis_values: Mapping[str, Any], replicate: int
+) -> int:
+    """A run's seed, derived from the master seed and the run's key (never its order)."""
+    parts = [f"{name}={canonical(axis_values[name])}" for name in sorted(axis_values)]
+    return derive_seed(master_seed, scenario, *parts, replicate)
+
+
+def validate_spec(spec: SweepSpec) -> types.ModuleType:
+    """Check a spec's own fields and return its scenario module.
+
+    Raises
+    ------
+    ConfigError
+        Naming the field: ``scenario``, ``seeds``, ``master_seed``, ``quick``,
+        ``axes``, ``axes.<field>`` or ``fixed.<field>``.
+    """
+    module = resolve_scenario(spec.scenario)
+    _check_int("seeds", spec.seeds, 1)
+    _check_int("master_seed", spec.master_seed, 0)
+    if not isinstance(spec.quick, bool):
+        raise ConfigError("quick", f"expected true or false, got {spec.quick!r}")
+    if not isinstance(spec.axes, Mapping):
+        raise ConfigError("axes", "expected a table of field = [values]")
+    if not isinstance(spec.fixed, Mapping):
+        raise ConfigError("fixed", "expected a table of field = value")
+    fields = config_fields(module.Config)
+    accepted = ", ".join(f for f in fields if f != "seed")
+    for section, names in (("axes", spec.axes), ("fixed", spec.fixed)):
+        for name in names:
+            if name == "seed":
+                raise ConfigError(
+                    f"{section}.seed",
+                    "seeds are derived from master_seed; set seeds (replicates) and master_seed",
+                )
+            if name not in fields:
+                raise ConfigError(
+                    f"{section}.{name}",
+                    f"unknown field of scenario {spec.scenario}; accepted: {accepted}",
+                )
+    for name in spec.fixed:
+        if name in spec.axes:
+            raise ConfigError(f"fixed.{name}", "is also an axis; give it in one place only")
+    for name, values in spec.axes.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise ConfigError(f"axes.{name}", f"expected a list of values, got {values!r}")
+        if len(values) == 0:
+            raise ConfigError(f"axes.{name}", "empty axis; give at least one value")
+        texts = [canonical(v) for v in values]
+        duplicates = sorted({t for t in texts if texts.count(t) > 1})
+        if duplicates:
+            raise ConfigError(f"axes.{name}", f"duplicate values {', '.join(duplicates)}")
+    return module
+
+
+def plan_runs(spec: SweepSpec) -> list[RunTask]:
+    """Validate a spec fully and build every run, before any run starts.
+
+    Every run's ``Config`` is built with :func:`~hmlsim.experiments.scenario.make_config`,
+    so the scenario's own checks (``__post_init__``) reject a value outside its
+    range here, named as ``axes.<field>`` or ``fixed.<field>``.
+
+    Returns
+    -------
+    list of RunTask
+        In grid order (axes in the order given, replicates innermost).
+
+    Raises
+    ------
+    ConfigError
+        For the first problem found, naming the field.
+    """
+    module = validate_spec(spec)
+    fields = config_fields(module.Config)
+    names = list(spec.axes)
+    scenario_module = module.__name__
+    tasks: list[RunTask] = []
+    keys: set[str] = set()
+    for combo in itertools.product(*(list(spec.axes[n]) for n in names)):
+        overrides = {n: _axis_value(fields[n], v) for n, v in spec.fixed.items()}
+        overrides.update({n: _axis_value(fields[n], v) for n, v in zip(names, combo, strict=True)})
+        try:
+            base = make_config(module, overrides, quick=spec.quick)
+        except ConfigError as error:
+            where = (
+                f"axes.{error.field}"
+                if error.field in spec.axes
+                else f"fixed.{error.field}"
+                if error.field in spec.fixed
+                else error.field
+            )
+            shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, combo, strict=True))
+            raise ConfigError(where, f"{error.message} (in the run {shown})") from None
+        except (TypeError, ValueError) as error:  # a Config that raises something else
+            shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, combo, strict=True))
+            raise ConfigError("axes", f"{error} (in the run {shown})") from None
+        axis_values = {n: _jsonable(getattr(base, n)) for n in names}
+        for replicate in range(spec.seeds):
+            seed = run_seed(spec.master_seed, spec.scenario, axis_values, replicate)
+            config = dataclasses.replace(base, seed=seed)
+            key = run_key(spec.scenario, config, replicate)
+            if key in keys:  # pragma: no cover - only with equal coerced values
+                raise ConfigError("axes", f"two runs have the same configuration ({axis_values})")
+            keys.add(key)
+            tasks.append(RunTask(key, scenario_module, config, axis_values, replicate, seed))
+    return tasks
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read a sweep spec from a TOML file (see the module docstring for the format).
+
+    Raises
+    ------
+    ConfigError
+        ``spec`` for a missing or malformed file, or the name of an unknown key.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError("spec", f"no such file: {path}") from None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError("spec", f"cannot read {path} as TOML: {error}") from None
+    return spec_from_dict(data)
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> SweepSpec:
+    """Build a :class:`SweepSpec` from parsed TOML or JSON data, checking its keys."""
+    for key in data:
+        if key not in SPEC_KEYS:
+            raise ConfigError(key, f"unknown key; accepted: {', '.join(SPEC_KEYS)}")
+    if "scenario" not in data:
+        raise ConfigError("scenario", "missing; name the scenario to sweep")
+    axes, fixed = data.get("axes", {}), data.get("fixed", {})
+    return SweepSpec(  # wrong types are reported by validate_spec, naming the key
+        scenario=data["scenario"],
+        axes=dict(axes) if isinstance(axes, Mapping) else axes,
+        seeds=data.get("seeds", 1),
+        master_seed=data.get("master_seed", 0),
+        quick=data.get("quick", False),
+        fixed=dict(fixed) if isinstance(fixed, Mapping) else fixed,
+        name=str(data.get("name", "")),
+    )
+
+
+#: environment variables that cap the threads of BLAS / OpenMP / numexpr pools
+THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+@contextlib.contextmanager
+def limited_threads(threads: int = 1) -> Iterator[None]:
+    """Within the block, cap this process's compute threads (BLAS, OpenMP, torch).
+
+    A sweep's parallelism comes from running many runs at once, so each run
+    computes on one thread by default, on every backend alike (Dask's workers
+    do so anyway): N runs each starting N threads would only compete for the
+    same cores (oversubscribed OpenMP pools can be much slower). The environment
+    variables reach libraries loaded inside the block, :mod:`threadpoolctl`
+    those already loaded; everything is restored on leaving the block.
+    """
+    from threadpoolctl import threadpool_limits
+
+    saved_env = {name: os.environ.get(name) for name in THREAD_ENV}
+    torch = sys.modules.get("torch")
+    saved_torch = torch.get_num_threads() if torch is not None else None
+    for name in THREAD_ENV:
+        os.environ[name] = str(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            if torch is not None:
+                torch.set_num_threads(threads)
+            yield
+    finally:
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if torch is not None and saved_torch is not None:
+            torch.set_num_threads(saved_torch)
+
+
+def execute_run(task: RunTask, threads: int | None = 1) -> RunOutcome:
+    """Run one task in the current process and return its outcome; never raises.
+
+    This is the function the backends send to worker processes: a top-level,
+    picklable function. An exception in the scenario becomes a failed outcome
+    with its error text and traceback (``KeyboardInterrupt`` still propagates).
+    ``threads`` caps the compute threads during the run (see
+    :func:`limited_threads`; None leaves them alone).
+    """
+    import time
+
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(task.scenario)
+        with limited_threads(threads) if threads is not None else contextlib.nullcontext():
+            result = module.run(task.config)
+        tables = {name: table for name, table in result.tables.items()}
+        summary = _jsonable(result.summary)
+        return RunOutcome(
+            task.key, True, tables=tables, summary=summary, elapsed_s=time.perf_counter() - started
+        )
+    except Exception as error:  # every failure is recorded, not raised
+        return RunOutcome(
+            task.key,
+            False,
+            error=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(),
+            elapsed_s=time.perf_counter() - started,
+        )
+
+
+@dataclass
+class SweepReport:
+    """What :func:`run_sweep` did.
+
+    Attributes
+    ----------
+    total : int
+        Runs in the spec.
+    skipped : int
+        Runs already in the store at the start.
+    done : int
+        Runs finished in this call.
+    failed : list of str
+        Keys of the runs that failed in this call.
+    interrupted : bool
+        True when Ctrl-C stopped the sweep early.
+    lost_workers : bool
+        True when worker processes died and the sweep stopped early.
+    """
+
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    lost_workers: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """True when every run of the spec is in the store."""
+        return self.skipped + self.done == self.total
+
+    @property
+    def exit_status(self) -> int:
+        """0 all done, 1 some runs failed or are missing, 130 interrupted."""
+        if self.interrupted:
+            return 130
+        return 0 if self.complete and not self.failed else 1
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    backend: Any = None,
+    fmt: str = "parquet",
+    progress: bool = True,
+) -> SweepReport:
+    """Run every run of ``spec`` that ``out`` does not hold yet.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The sweep; validated fully (every Config built) before anything runs.
+    out : path
+        The result store's folder (created if missing; resumed if present).
+    workers : int
+        Local worker processes; 1 runs in this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+    backend : Backend, optional
+        A ready backend instance (for example a :class:`~hmlsim.experiments.backends.DaskBackend`
+        on a ``LocalCluster``); overrides ``workers`` and ``scheduler``.
+    fmt : {"parquet", "csv"}
+        File format of the per-run tables.
+    progress : bool
+        Show a progress bar (runs done, failures, ETA) on stderr.
+
+    Returns
+    -------
+    SweepReport
+        Counts of runs skipped, done and failed; ``exit_status`` for a CLI.
+    """
+    from hmlsim.experiments.backends import LostWorkers, make_backend
+    from hmlsim.experiments.progress import SweepProgress
+    from hmlsim.experiments.store import ResultStore
+
+    tasks = plan_runs(spec)
+    store = ResultStore(out, fmt=fmt)
+    store.write_manifest(spec.to_dict(), tasks)
+    finished = store.done_keys()
+    todo = [t for t in tasks if t.key not in finished]
+    report = SweepReport(total=len(tasks), skipped=len(tasks) - len(todo))
+    retried = len(store.failed_keys() & {t.key for t in todo})
+    log.info(
+        "sweep %s: %d runs, %d already done, %d to run (%d failed before, retried)",
+        spec.name or spec.scenario,
+        len(tasks),
+        report.skipped,
+        len(todo),
+        retried,
+    )
+    if not todo:
+        return report
+    by_key = {t.key: t for t in todo}
+    runner = backend if backend is not None else make_backend(workers=workers, scheduler=scheduler)
+    runner.start()
+    bar = SweepProgress(total=len(tasks), initial=report.skipped, enabled=progress)
+    stream = runner.run(todo)
+    try:
+        for outcome in stream:
+            task = by_key[outcome.key]
+            if outcome.ok:
+                store.write_run(task, outcome)
+                report.done += 1
+            else:
+                store.write_failure(task, outcome)
+                report.failed.append(task.key)
+                log.warning("run %s failed: %s", task.key, outcome.error)
+            bar.update(ok=outcome.ok)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        log.warning("interrupted: %d runs finished are kept; start again to resume", report.done)
+    except LostWorkers as error:
+        report.lost_workers = True
+        log.error("%s; %d runs finished are kept; start again to resume", error, report.done)
+    finally:
+        stream.close()
+        bar.close()
+        if backend is None:
+            runner.close()
+    return report
