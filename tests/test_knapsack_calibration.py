@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from hmlsim.errors import ConfigError
 from hmlsim.knapsack.calibration import Targets, calibrate
@@ -13,14 +12,13 @@ from hmlsim.knapsack.ladder import train_ladder
 from hmlsim.knapsack.recommender import density_order
 from hmlsim.knapsack.solvers import SolverParams
 from hmlsim.knapsack.utility import fill_in_order, random_fill
+from hmlsim.threads import limited_threads
 
 
 @pytest.fixture(scope="module")
 def ladder_recs():
     """q1 and q6 models of a small ladder, and their recommendations on fresh instances."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with limited_threads(1):
         rng = np.random.default_rng(21)
         train, valid = generate_instances(384, rng), generate_instances(300, rng)
         low, high = train_ladder(
@@ -28,8 +26,6 @@ def ladder_recs():
         )
         cases = generate_instances(1000, rng)
         return cases, low.model.predict(cases), high.model.predict(cases)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def test_rerun_recovers_paper_targets_and_the_shipped_defaults(ladder_recs):

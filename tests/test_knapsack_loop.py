@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from hmlsim.errors import ConfigError
 from hmlsim.knapsack.instances import generate_instances
@@ -20,14 +19,13 @@ from hmlsim.knapsack.loop import (
     run_loop,
 )
 from hmlsim.knapsack.solvers import SolverParams
+from hmlsim.threads import limited_threads
 
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with limited_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")

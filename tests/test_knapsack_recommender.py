@@ -19,14 +19,13 @@ from hmlsim.knapsack.recommender import (
     resolve_device,
 )
 from hmlsim.knapsack.utility import economic_performance, random_fill, total_weight
+from hmlsim.threads import limited_threads
 
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with limited_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from hmlsim.knapsack.ladder import train_ladder
 from hmlsim.knapsack.loop import LoopSettings, generate_cases, run_loop
 from hmlsim.knapsack.solvers import SolverParams
 from hmlsim.model import CollaborationModel, ExpertAgent
-from hmlsim.model.domains.knapsack import KnapsackDomain, one_thread
+from hmlsim.model.domains.knapsack import KnapsackDomain
+from hmlsim.threads import limited_threads
 
 N_CASES, EPOCHS = 200, 8
 
@@ -17,7 +18,7 @@ N_CASES, EPOCHS = 200, 8
 @pytest.fixture(scope="module")
 def initial_model():
     rng = np.random.default_rng(5)
-    with one_thread():
+    with limited_threads(1):
         (rung,) = train_ladder(
             generate_cases(256, rng), generate_cases(128, rng), rng, targets=(0.72,), epochs=10
         )
@@ -40,7 +41,7 @@ def tail_mean(values, n=3):
 
 
 def test_model_reaches_the_knapsack_loops_stable_point(initial_model):
-    with one_thread():
+    with limited_threads(1):
         path = run_loop(
             initial_model,
             SolverParams(),

@@ -30,7 +30,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from hmlsim.errors import ConfigError
-from hmlsim.experiments.sweep import THREAD_ENV, RunOutcome, RunTask, execute_run
+from hmlsim.experiments.sweep import RunOutcome, RunTask, execute_run
+from hmlsim.threads import THREAD_ENV
 
 log = logging.getLogger(__name__)
 

@@ -36,20 +36,17 @@ TOML format
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import importlib
 import itertools
 import json
 import logging
-import os
-import sys
 import tomllib
 import traceback
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +54,7 @@ from typing import Any
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.scenario import _jsonable, config_fields, make_config
 from hmlsim.seeding import derive_seed
+from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
@@ -364,49 +362,6 @@ def spec_from_dict(data: Mapping[str, Any]) -> SweepSpec:
     )
 
 
-#: environment variables that cap the threads of BLAS / OpenMP / numexpr pools
-THREAD_ENV = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-
-
-@contextlib.contextmanager
-def limited_threads(threads: int = 1) -> Iterator[None]:
-    """Within the block, cap this process's compute threads (BLAS, OpenMP, torch).
-
-    A sweep's parallelism comes from running many runs at once, so each run
-    computes on one thread by default, on every backend alike (Dask's workers
-    do so anyway): N runs each starting N threads would only compete for the
-    same cores (oversubscribed OpenMP pools can be much slower). The environment
-    variables reach libraries loaded inside the block, :mod:`threadpoolctl`
-    those already loaded; everything is restored on leaving the block.
-    """
-    from threadpoolctl import threadpool_limits
-
-    saved_env = {name: os.environ.get(name) for name in THREAD_ENV}
-    torch = sys.modules.get("torch")
-    saved_torch = torch.get_num_threads() if torch is not None else None
-    for name in THREAD_ENV:
-        os.environ[name] = str(threads)
-    try:
-        with threadpool_limits(limits=threads):
-            if torch is not None:
-                torch.set_num_threads(threads)
-            yield
-    finally:
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        if torch is not None and saved_torch is not None:
-            torch.set_num_threads(saved_torch)
-
-
 def execute_run(task: RunTask, threads: int | None = 1) -> RunOutcome:
     """Run one task in the current process and return its outcome; never raises.
 
@@ -421,7 +376,7 @@ def execute_run(task: RunTask, threads: int | None = 1) -> RunOutcome:
     started = time.perf_counter()
     try:
         module = importlib.import_module(task.scenario)
-        with limited_threads(threads) if threads is not None else contextlib.nullcontext():
+        with limited_threads(threads):
             result = module.run(task.config)
         tables = {name: table for name, table in result.tables.items()}
         summary = _jsonable(result.summary)

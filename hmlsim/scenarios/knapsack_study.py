@@ -36,6 +36,7 @@ from hmlsim.knapsack.loop import LoopSettings, is_stable, run_loop
 from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
 from hmlsim.knapsack.utility import economic_performance, random_fill
 from hmlsim.seeding import make_rng
+from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +177,8 @@ def _stable_points(phi) -> list[dict]:
 
 def run(config: Config) -> ScenarioResult:
     """Run the study (no file I/O); see the module docstring."""
-    import torch
-
-    threads = torch.get_num_threads()
-    if config.torch_threads:
-        torch.set_num_threads(int(config.torch_threads))
-    try:
+    with limited_threads(int(config.torch_threads) or None):
         return _run(config)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(config: Config) -> ScenarioResult:

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from hmlsim.errors import ConfigError, check_choice, check_probability
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
 from hmlsim.seeding import make_rng
+from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class FirmAdvisor:
 
     def p_y(self, X: pd.DataFrame) -> np.ndarray:
         """p̂(y = 1 | x) for each row."""
-        with threadpool_limits(1):
+        with limited_threads(1):
             return np.asarray(self.outcome.predict_proba(np.asarray(X, dtype=float)))[:, 1]
 
 
@@ -194,7 +194,7 @@ class ClassificationDomain:
         flip = rng.random(len(self.pool)) >= self.initial_quality
         labels = np.where(flip, 1 - self.pool.y, self.pool.y)
         h, c_h = expert.decide(self.pool, rng)
-        with threadpool_limits(1):
+        with limited_threads(1):
             discretion = fit_discretion_model(expert, self.data, rng=rng)
         return self._fit(self.pool.X, labels, h, c_h, discretion, rng)
 
@@ -219,7 +219,7 @@ class ClassificationDomain:
             random_state=int(seeds[0]),
         )
         # one BLAS/OpenMP thread: the boosting oversubscribes a busy 2-core machine badly
-        with threadpool_limits(1):
+        with limited_threads(1):
             outcome = fit_outcome_model(X, labels, grid=OUTCOME_GRID, cv=2, rng=int(seeds[1]))
             firm = FirmAdvisor(estimator, discretion, outcome)
             estimator.fit(X, labels, h, c_h, discretion, p_y=firm.p_y(X))
@@ -337,7 +337,7 @@ def refit_discretion(
     classifier = GradientBoostingClassifier(
         n_estimators=100, max_depth=3, random_state=int(rng.integers(2**31))
     )
-    with threadpool_limits(1):
+    with limited_threads(1):
         classifier.fit(data[list(FEATURES)], accepted.astype(int))
     return DiscretionModel(classifier=classifier, n_train_=len(data))
 

@@ -12,8 +12,6 @@ value(Y) / value(Y*).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +19,7 @@ import numpy as np
 
 from hmlsim.errors import check_choice, check_probability
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
+from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ class KnapsackDomain:
 
         train = generate_cases(self.n_train, rng)
         valid = generate_cases(max(64, self.n_train // 4), rng)
-        with one_thread():
+        with limited_threads(1):
             (rung,) = train_ladder(
                 train,
                 valid,
@@ -139,7 +138,7 @@ class KnapsackDomain:
         """The recommender's decoded solution on every instance."""
         from hmlsim.knapsack.loop import recommend
 
-        with one_thread():
+        with limited_threads(1):
             labels = recommend(advisor, cases.features)
         n = len(cases)
         return Advice(mask=np.ones(n, dtype=bool), labels=labels, confidence=np.ones(n))
@@ -200,13 +199,13 @@ class KnapsackDomain:
                 for k in ("weights", "values", "capacity")
             )
         )
-        with one_thread():
+        with limited_threads(1):
             return retrain(problems, np.concatenate(labels), rng, self.settings)
 
     # --- utility (hidden truth) -----------------------------------------------------
     def model_utility(self, advisor: Any, cases: Cases) -> np.ndarray:
         """Economic performance of the recommendation alone."""
-        with one_thread():
+        with limited_threads(1):
             recommendation = advisor.predict(cases.features)
         return self.team_utility(cases, recommendation)
 
@@ -225,23 +224,6 @@ class KnapsackDomain:
             f"MLP recommender 39→90→550→90→84→18 ({self.advisor}); "
             f"items by decreasing score while they fit{tail}"
         )
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one intra-op thread (restored after).
-
-    The MLP is tiny: on a busy 2-core machine torch's default thread pool made
-    one retraining 20-30× slower (measured 5.5 s vs 0.2 s for 200 instances).
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _subset_draws(draws: Any, rows: np.ndarray) -> Any:
