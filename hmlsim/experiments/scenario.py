@@ -58,13 +58,14 @@ class ScenarioResult:
     artifacts: dict[str, Any] = field(default_factory=dict)
 
 
-def _jsonable(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
+    """Convert dataclasses, mappings, tuples, paths and NumPy values to JSON types."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+        return {k: to_jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
@@ -78,7 +79,7 @@ def write_json(path: Path, payload: Any) -> None:
     """Write ``payload`` as indented JSON atomically (temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(_jsonable(payload), indent=2, sort_keys=False) + "\n")
+    tmp.write_text(json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n")
     tmp.replace(path)
 
 
@@ -88,7 +89,7 @@ def write_result(
     """Write a scenario's configuration, summary, tables and figures into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "config.json", out / "summary.json"]
-    write_json(written[0], {"scenario": module.__name__.rsplit(".", 1)[-1], **_jsonable(config)})
+    write_json(written[0], {"scenario": module.__name__.rsplit(".", 1)[-1], **to_jsonable(config)})
     write_json(written[1], result.summary)
     for name, table in result.tables.items():
         path = out / f"{name}.csv"
@@ -262,7 +263,7 @@ def scenario_main(
         f"{module.__name__.rsplit('.', 1)[-1]}: wrote {len(written)} files to {args.out} "
         f"in {elapsed:.1f} s"
     )
-    print(json.dumps(_jsonable(result.summary), indent=2)[:4000])
+    print(json.dumps(to_jsonable(result.summary), indent=2)[:4000])
     return 0
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from hmlsim.errors import ConfigError, check_choice
-from hmlsim.experiments.scenario import _jsonable, write_json
+from hmlsim.experiments.scenario import to_jsonable, write_json
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,9 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         if len(value) == 1:
             return _scalar(value[0])
-        return json.dumps(_jsonable(value))
+        return json.dumps(to_jsonable(value))
     if isinstance(value, Mapping):
-        return json.dumps(_jsonable(value), sort_keys=True)
+        return json.dumps(to_jsonable(value), sort_keys=True)
     return value
 
 

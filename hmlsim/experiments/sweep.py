@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from hmlsim.errors import ConfigError
-from hmlsim.experiments.scenario import _jsonable, config_fields, make_config
+from hmlsim.experiments.scenario import config_fields, make_config, to_jsonable
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
 
@@ -109,8 +109,8 @@ class SweepSpec:
             "seeds": self.seeds,
             "master_seed": self.master_seed,
             "quick": self.quick,
-            "fixed": _jsonable(dict(self.fixed)),
-            "axes": {k: _jsonable(list(v)) for k, v in self.axes.items()},
+            "fixed": to_jsonable(dict(self.fixed)),
+            "axes": {k: to_jsonable(list(v)) for k, v in self.axes.items()},
         }
 
 
@@ -206,7 +206,7 @@ def _axis_value(annotation: Any, value: Any) -> Any:
 
 def canonical(value: Any) -> str:
     """A stable text form of a value (JSON, sorted keys) used in keys and seeds."""
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"))
+    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
 
 
 def run_key(scenario: str, config: Any, replicate: int) -> str:
@@ -313,7 +313,7 @@ def plan_runs(spec: SweepSpec) -> list[RunTask]:
         except (TypeError, ValueError) as error:  # a Config that raises something else
             shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, combo, strict=True))
             raise ConfigError("axes", f"{error} (in the run {shown})") from None
-        axis_values = {n: _jsonable(getattr(base, n)) for n in names}
+        axis_values = {n: to_jsonable(getattr(base, n)) for n in names}
         for replicate in range(spec.seeds):
             seed = run_seed(spec.master_seed, spec.scenario, axis_values, replicate)
             config = dataclasses.replace(base, seed=seed)
@@ -379,7 +379,7 @@ def execute_run(task: RunTask, threads: int | None = 1) -> RunOutcome:
         with limited_threads(threads):
             result = module.run(task.config)
         tables = {name: table for name, table in result.tables.items()}
-        summary = _jsonable(result.summary)
+        summary = to_jsonable(result.summary)
         return RunOutcome(
             task.key, True, tables=tables, summary=summary, elapsed_s=time.perf_counter() - started
         )
