@@ -9,6 +9,7 @@ from sklearn.datasets import make_classification
 
 from hmlsim.advisors.loss import decision_loss
 from hmlsim.advisors.mining import mine_candidates
+from hmlsim.advisors.rules import CandidateRules, RuleCandidates
 from hmlsim.advisors.teamrules import (
     VARIANTS,
     SelectiveOnlyAdvisor,
@@ -159,9 +160,14 @@ def test_selective_only_offers_a_subset_of_task_only_advice(data):
 
 
 def test_no_surviving_candidates_gives_an_advisor_that_never_advises(data):
-    X, y, h, c_h, p_y, _ = data
-    tr = TeamRulesAdvisor(min_support=1.0, random_state=0, **FAST).fit(
-        X, y, h, c_h, accept_probability, p_y=p_y
+    X, y, h, c_h, p_y, cands = data
+    # (min_support=1.0 does not empty the candidates here: on this data a range of
+    # x5 covers every class-0 row with precision above the base rate, and survives)
+    none = RuleCandidates(
+        CandidateRules.empty(len(y), 0), CandidateRules.empty(len(y), 0), cands.feature_names
+    )
+    tr = TeamRulesAdvisor(random_state=0, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y, candidates=none
     )
     assert tr.rules_ == ()
     advice = tr.advise(X, h, c_h, p_y=p_y)

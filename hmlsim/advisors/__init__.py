@@ -6,7 +6,7 @@ Quick map (see ``docs/teamrules.md``):
 - :mod:`~hmlsim.advisors.mining`: candidate rules from seeded random-forest paths;
 - :mod:`~hmlsim.advisors.loss`: decision loss, team loss (eq. 3), ψ (eq. 5);
 - :mod:`~hmlsim.advisors.annealing`: Algorithm 1 as :func:`anneal_rule_sets`;
-- :mod:`~hmlsim.advisors.outcome`: p̂(y | x);
+- :mod:`~hmlsim.advisors.outcome`: p̂(y | x), the expert's reliability p̂(h = y), P(y | x, h);
 - :mod:`~hmlsim.advisors.teamrules`: the estimators and :class:`Advice`;
 - :mod:`~hmlsim.advisors.metrics`: TDL, AL, TTL, HDL, added value, by-group measures;
 - :mod:`~hmlsim.advisors.pipeline`: :func:`evaluate_advisors`, the whole study for one context.
@@ -21,7 +21,12 @@ from hmlsim.advisors.annealing import (
 from hmlsim.advisors.loss import decision_loss, expected_decision_loss, psi, team_loss
 from hmlsim.advisors.metrics import METRICS, repetition_metrics, summarize, team_decisions
 from hmlsim.advisors.mining import mine_candidates
-from hmlsim.advisors.outcome import fit_outcome_model, out_of_fold_proba
+from hmlsim.advisors.outcome import (
+    fit_expertise_model,
+    fit_outcome_model,
+    out_of_fold_proba,
+    posterior_given_decision,
+)
 from hmlsim.advisors.pipeline import HUMAN, ContextFit, evaluate_advisors
 from hmlsim.advisors.rules import CandidateRules, Condition, Rule, RuleCandidates, coverage_matrix
 from hmlsim.advisors.teamrules import (
@@ -54,10 +59,12 @@ __all__ = [
     "decision_loss",
     "evaluate_advisors",
     "expected_decision_loss",
+    "fit_expertise_model",
     "fit_outcome_model",
     "make_advisor",
     "mine_candidates",
     "out_of_fold_proba",
+    "posterior_given_decision",
     "psi",
     "repetition_metrics",
     "summarize",

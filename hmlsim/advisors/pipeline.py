@@ -32,7 +32,12 @@ import pandas as pd
 from hmlsim.advisors.loss import check_alpha, check_loss_weights
 from hmlsim.advisors.metrics import repetition_metrics, team_decisions
 from hmlsim.advisors.mining import mine_candidates
-from hmlsim.advisors.outcome import fit_outcome_model, out_of_fold_proba
+from hmlsim.advisors.outcome import (
+    expertise_features,
+    fit_expertise_model,
+    fit_outcome_model,
+    out_of_fold_proba,
+)
 from hmlsim.advisors.rules import RuleCandidates
 from hmlsim.advisors.teamrules import VARIANTS, TaskOnlyAdvisor, make_advisor
 from hmlsim.errors import ConfigError
@@ -61,6 +66,9 @@ class ContextFit:
         ``(variant, alpha) -> fitted advisor`` (α-free variants share one object).
     gates : dict
         ``(variant, alpha) -> validation added value`` when the gate was used.
+    expertise_model : estimator or None
+        p̂(h = y | x, c^H) shared by the TeamRules variants (None with
+        ``use_expertise=False``).
     """
 
     candidates: RuleCandidates
@@ -68,6 +76,7 @@ class ContextFit:
     discretion_model: Any
     advisors: dict[tuple[str, float], Any] = field(default_factory=dict)
     gates: dict[tuple[str, float], float] = field(default_factory=dict)
+    expertise_model: Any = None
 
 
 def _fit_key(variant: str, alpha: float) -> tuple:
@@ -100,6 +109,7 @@ def evaluate_advisors(
     include_human: bool = True,
     rng: SeedLike = None,
     return_fit: bool = False,
+    use_expertise: bool = True,
 ) -> pd.DataFrame | tuple[pd.DataFrame, ContextFit]:
     """Train the advisor variants for one dataset and expert and measure them on the test split.
 
@@ -139,6 +149,11 @@ def evaluate_advisors(
         Master seed of everything.
     return_fit : bool, default False
         Also return the :class:`ContextFit` (fitted advisors, candidates, models).
+    use_expertise : bool, default True
+        ψ of the TeamRules variants judges advice by P(y | x, h), combining
+        p̂(y | x) with the expert's reliability p̂(h = y | x, c^H) fitted once on
+        the training decisions (out-of-fold on the training rows); False: p̂(y | x)
+        alone, eq. 5 as printed.
 
     Returns
     -------
@@ -188,6 +203,18 @@ def evaluate_advisors(
     p_train = out_of_fold_proba(outcome, X_train, y_train, rng=seed("out-of-fold"))
     p_test = outcome.predict_proba(np.asarray(test.X, float))[:, 1]
     fit = ContextFit(candidates, outcome, discretion_model)
+    expertise, q_train = None, None
+    use_expertise = bool(params.pop("use_expertise", use_expertise))
+    if use_expertise:
+        expertise = fit_expertise_model(X_train, y_train, h_train, ch_train, rng=seed("expertise"))
+        q_train = out_of_fold_proba(
+            expertise,
+            expertise_features(X_train, ch_train),
+            (np.asarray(h_train).astype(int) == y_train).astype(int),
+            rng=seed("expertise-out-of-fold"),
+        )
+        fit.expertise_model = expertise
+    params["use_expertise"] = use_expertise
 
     # fit every (variant, training α) once
     shared: dict[tuple[str, float | None], Any] = {}
@@ -196,14 +223,18 @@ def evaluate_advisors(
         for a in alphas:
             key = _fit_key(variant, a)
             if key not in shared:
-                est_params = params if variant != "TR-SelectiveOnly" else {}
+                est_params = (
+                    params
+                    if variant != "TR-SelectiveOnly"
+                    else {"use_expertise": params["use_expertise"]}
+                )
                 advisor = make_advisor(
                     variant, alpha=a, **est_params, random_state=seed("advisor", *key)
                 )
                 if variant == "TR-SelectiveOnly":
                     if task_only is None:
                         task_only = TaskOnlyAdvisor(
-                            **params,
+                            **{k: v for k, v in params.items() if k != "use_expertise"},
                             loss_weights=lw,
                             random_state=seed("advisor", "Task-only"),
                         )
@@ -215,6 +246,7 @@ def evaluate_advisors(
                         p_accept_model=discretion_model,
                         p_y=p_train,
                         task_only=task_only,
+                        expertise_model=expertise,
                     )
                     advisor.outcome_model_ = outcome
                 elif variant == "Task-only":
@@ -232,6 +264,8 @@ def evaluate_advisors(
                         p_accept_model=discretion_model,
                         p_y=p_train,
                         candidates=candidates,
+                        expertise_model=expertise,
+                        p_correct=q_train,
                     )
                     advisor.outcome_model_ = outcome
                 shared[key] = advisor

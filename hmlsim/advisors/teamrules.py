@@ -31,7 +31,13 @@ from sklearn.base import BaseEstimator
 from hmlsim.advisors.annealing import AdvisingProblem, anneal_rule_sets
 from hmlsim.advisors.loss import check_alpha, check_loss_weights, decision_loss, psi
 from hmlsim.advisors.mining import mine_candidates
-from hmlsim.advisors.outcome import fit_outcome_model, out_of_fold_proba
+from hmlsim.advisors.outcome import (
+    expertise_features,
+    fit_expertise_model,
+    fit_outcome_model,
+    out_of_fold_proba,
+    posterior_given_decision,
+)
 from hmlsim.advisors.rules import CandidateRules, Rule, RuleCandidates, coverage_matrix
 from hmlsim.errors import ConfigError
 from hmlsim.seeding import make_rng
@@ -173,6 +179,42 @@ class _AdvisorBase(BaseEstimator):
             raise ConfigError("p_y", "pass p_y: the advisor was fitted with a given p_y")
         return self.outcome_model_.predict_proba(matrix)[:, 1]
 
+    def _resolve_expertise(
+        self, matrix, y, h, c_human, expertise_model, p_correct, rng
+    ) -> np.ndarray | None:
+        """p̂(h = y | x, c^H) on the training rows (out-of-fold), or None without expertise."""
+        self.expertise_model_ = None
+        if not getattr(self, "use_expertise", False):
+            return None
+        n = matrix.shape[0]
+        if (h is None or c_human is None) and expertise_model is None:
+            return None  # nothing to learn the expert's reliability from: p̂(y | x) alone
+        if expertise_model is None:
+            expertise_model = fit_expertise_model(matrix, y, h, c_human, rng=make_rng(rng, "exp"))
+        self.expertise_model_ = expertise_model
+        if p_correct is not None:
+            return _check_rows(n, p_correct=p_correct)["p_correct"].astype(float)
+        if h is None or c_human is None:
+            return None
+        correct = (np.asarray(h).astype(int) == y).astype(int)
+        return out_of_fold_proba(
+            expertise_model,
+            expertise_features(matrix, c_human),
+            correct,
+            rng=make_rng(rng, "exp-oof"),
+        )
+
+    def _p_correct_for(self, matrix, c_human, p_correct) -> np.ndarray | None:
+        """p̂(h = y | x, c^H) for new rows (None: the advisor ignores the expert's reliability)."""
+        if not getattr(self, "use_expertise", False):
+            return None
+        if p_correct is not None:
+            return _check_rows(matrix.shape[0], p_correct=p_correct)["p_correct"].astype(float)
+        model = getattr(self, "expertise_model_", None)
+        if model is None:
+            return None
+        return model.predict_proba(expertise_features(matrix, c_human))[:, 1]
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "rules_"):
             raise ConfigError("advisor", f"{type(self).__name__} is not fitted; call fit first")
@@ -195,6 +237,7 @@ class _AdvisorBase(BaseEstimator):
         loss_weights: Sequence[float] | None = None,
         rng=None,
         p_y=None,
+        p_correct=None,
     ):
         """Robustness gate of Appendix C.5: switch the advisor off if it lowers value.
 
@@ -215,6 +258,8 @@ class _AdvisorBase(BaseEstimator):
         rng : int, Generator or None
         p_y : array_like, optional
             p̂(y = 1 | x) for the validation rows (default: the fitted outcome model).
+        p_correct : array_like, shape (n,) or (R, n), optional
+            p̂(h = y | x, c^H) for the validation draws (default: the fitted expertise model).
 
         Returns
         -------
@@ -227,9 +272,14 @@ class _AdvisorBase(BaseEstimator):
         generator = make_rng(rng)
         hs, chs = np.atleast_2d(np.asarray(h)), np.atleast_2d(np.asarray(c_human, dtype=float))
         labels = np.asarray(y)
+        qs = (
+            [None] * len(hs)
+            if p_correct is None
+            else np.broadcast_to(np.atleast_2d(np.asarray(p_correct, dtype=float)), hs.shape)
+        )
         values = []
-        for h_r, ch_r in zip(hs, chs, strict=True):
-            advice = self.advise(X, h_r, ch_r, p_y=p_y)
+        for h_r, ch_r, q_r in zip(hs, chs, qs, strict=True):
+            advice = self.advise(X, h_r, ch_r, p_y=p_y, p_correct=q_r)
             contra = advice.y_hat != h_r
             p = np.where(contra, np.asarray(accept(np.nan_to_num(advice.c_model), ch_r)), 0.0)
             accepted = generator.random(len(h_r)) < p
@@ -273,6 +323,12 @@ class TeamRulesAdvisor(_AdvisorBase):
         used when ``fit`` is not given ``candidates``.
     random_state : int, Generator or None
         Seeds mining, the outcome model and the annealing.
+    use_expertise : bool, default True
+        ψ takes its expectation over y given the expert's decision as well,
+        P(y | x, h) from p̂(y | x) and the expert's reliability p̂(h = y | x, c^H)
+        (:func:`~hmlsim.advisors.outcome.posterior_given_decision`); False uses
+        p̂(y | x) alone (eq. 5 as printed), which trusts a rule as much where a
+        reliable expert disagrees with it as anywhere else.
 
     Attributes
     ----------
@@ -286,6 +342,8 @@ class TeamRulesAdvisor(_AdvisorBase):
     annealing_ : AnnealingResult
     outcome_model_ : estimator or None
         The fitted p̂(y | x) (None when ``p_y`` was passed to ``fit``).
+    expertise_model_ : estimator or None
+        p̂(h = y | x, c^H) (None when ``use_expertise=False``).
     gated_ : bool
         True when the robustness gate has switched the advisor off.
 
@@ -318,11 +376,13 @@ class TeamRulesAdvisor(_AdvisorBase):
         max_candidates: int = 10_000,
         n_trees_per_length: int = 250,
         random_state=None,
+        use_expertise: bool = True,
     ) -> None:
         self.alpha = alpha
         self.loss_weights = loss_weights
         self.use_adb = use_adb
         self.use_cost = use_cost
+        self.use_expertise = use_expertise
         self.n_iter = n_iter
         self.c0 = c0
         self.n_proposals = n_proposals
@@ -344,6 +404,8 @@ class TeamRulesAdvisor(_AdvisorBase):
         *,
         candidates: RuleCandidates | None = None,
         feature_names: Sequence[str] | None = None,
+        expertise_model=None,
+        p_correct=None,
     ):
         """Learn the rule sets from the expert's decisions and confidence.
 
@@ -365,6 +427,12 @@ class TeamRulesAdvisor(_AdvisorBase):
         candidates : RuleCandidates, optional
             Mined candidates to share across fits (mined here when omitted).
         feature_names : sequence of str, optional
+        expertise_model : estimator, optional
+            p̂(h = y | x, c^H) (:func:`~hmlsim.advisors.outcome.fit_expertise_model`),
+            fitted here when omitted; kept for :meth:`advise`.
+        p_correct : array_like, optional
+            p̂(h = y | x, c^H) on the training rows, ideally out-of-fold (default:
+            5-fold cross-fitted predictions of the expertise model).
 
         Returns
         -------
@@ -391,6 +459,9 @@ class TeamRulesAdvisor(_AdvisorBase):
         self.accept_ = _accept_function(p_accept_model) if self.use_adb else None
         self.gated_ = False
         p = self._resolve_p_y(matrix, y_, p_y, rng)
+        q = self._resolve_expertise(matrix, y_, h_, ch_, expertise_model, p_correct, rng)
+        if q is not None:
+            p = posterior_given_decision(p, h_, q)
         cands = _mine(self, matrix, y_, names, candidates, rng)
         problem = AdvisingProblem(
             cands,
@@ -425,7 +496,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         )
         return self
 
-    def advise(self, X, h, c_human, p_y=None) -> Advice:
+    def advise(self, X, h, c_human, p_y=None, p_correct=None) -> Advice:
         """Advice for new rows (eq. 4-6), given the expert's decisions and confidence.
 
         Parameters
@@ -437,6 +508,9 @@ class TeamRulesAdvisor(_AdvisorBase):
             The expert's confidence.
         p_y : array_like, optional
             p̂(y = 1 | x) for ψ (default: the fitted outcome model).
+        p_correct : array_like, optional
+            p̂(h = y | x, c^H) (default: the fitted expertise model; unused when
+            ``use_expertise=False``).
 
         Returns
         -------
@@ -454,7 +528,9 @@ class TeamRulesAdvisor(_AdvisorBase):
         neg = coverage_matrix(self.rules_neg_, matrix, names)
         pcov, ncov = pos.any(axis=1), neg.any(axis=1)
         # rules are kept in decreasing precision, so the first covering one is the most precise
-        k_pos, k_neg = pos.argmax(axis=1), neg.argmax(axis=1)
+        # (either set may be empty: argmax needs at least one column)
+        k_pos = pos.argmax(axis=1) if pos.shape[1] else np.zeros(n, np.intp)
+        k_neg = neg.argmax(axis=1) if neg.shape[1] else np.zeros(n, np.intp)
         prec = np.array([r.precision for r in self.rules_], dtype=float)
         z = np.where(pcov, 1, 0)
         rule = np.where(pcov, k_pos, np.where(ncov, kp + k_neg, -1))
@@ -464,6 +540,9 @@ class TeamRulesAdvisor(_AdvisorBase):
         if self.accept_ is not None and covered.any():
             p_acc[covered] = self.accept_(conf[covered], ch_[covered])
         p = self._p_y_for(matrix, p_y)
+        q = self._p_correct_for(matrix, ch_, p_correct)
+        if q is not None:
+            p = posterior_given_decision(p, h_, q)
         advise = covered & psi(z, p, h_, p_acc, self.alpha_train_, self.loss_weights)
         return Advice(
             advise=advise,
@@ -587,8 +666,8 @@ class TaskOnlyAdvisor(_AdvisorBase):
             return np.full(matrix.shape[0], self.constant_)
         return coverage_matrix(self.rules_, matrix, self.feature_names_in_).any(axis=1).astype(int)
 
-    def advise(self, X, h, c_human=None, p_y=None) -> Advice:
-        """Advice on every row with its eq. 14 confidence (``c_human``, ``p_y`` unused)."""
+    def advise(self, X, h, c_human=None, p_y=None, p_correct=None) -> Advice:
+        """Advice on every row with its eq. 14 confidence (the other arguments are unused)."""
         self._check_fitted()
         matrix, _ = _matrix_and_names(X, self.feature_names_in_)
         h_ = _check_rows(matrix.shape[0], h=h)["h"].astype(int)
@@ -606,7 +685,7 @@ class TaskOnlyAdvisor(_AdvisorBase):
         cov = coverage_matrix(self.rules_, matrix, self.feature_names_in_)
         covered = cov.any(axis=1)
         prec = np.array([r.precision for r in self.rules_], dtype=float)
-        first = cov.argmax(axis=1)
+        first = cov.argmax(axis=1) if cov.shape[1] else np.zeros(n, np.intp)
         conf = np.where(covered, prec[first] if prec.size else 0.0, self.npv_)
         return Advice(
             np.ones(n, bool), covered.astype(int), conf, np.where(covered, first, -1), self.rules_
@@ -625,11 +704,15 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         Parameters of the inner :class:`TaskOnlyAdvisor` (``random_state`` is
         taken from this advisor when absent).
     random_state : int, Generator or None
+    use_expertise : bool, default True
+        As :class:`TeamRulesAdvisor`; used when ``fit`` gets ``h`` and
+        ``c_human`` (or an ``expertise_model``), else ψ uses p̂(y | x) alone.
 
     Attributes
     ----------
     task_only_ : TaskOnlyAdvisor
     rules_ : tuple of Rule
+    expertise_model_ : estimator or None
     """
 
     def __init__(
@@ -639,12 +722,14 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         use_adb: bool = True,
         task_only_params: dict | None = None,
         random_state=None,
+        use_expertise: bool = True,
     ) -> None:
         self.alpha = alpha
         self.loss_weights = loss_weights
         self.use_adb = use_adb
         self.task_only_params = task_only_params
         self.random_state = random_state
+        self.use_expertise = use_expertise
 
     def fit(
         self,
@@ -658,8 +743,9 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         candidates: RuleCandidates | None = None,
         task_only: TaskOnlyAdvisor | None = None,
         feature_names: Sequence[str] | None = None,
+        expertise_model=None,
     ):
-        """Fit (or reuse a fitted ``task_only``) and keep p̂(a) and p̂(y|x) for ψ.
+        """Fit (or reuse a fitted ``task_only``) and keep p̂(a), p̂(y|x) and p̂(h = y) for ψ.
 
         Returns
         -------
@@ -688,10 +774,16 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         self.accept_ = _accept_function(p_accept_model) if self.use_adb else None
         self.gated_ = False
         self._resolve_p_y(matrix, y_, p_y, rng)
+        if self.use_expertise and expertise_model is None and h is not None and c_human is not None:
+            rows = _check_rows(matrix.shape[0], h=h, c_human=c_human)
+            expertise_model = fit_expertise_model(
+                matrix, y_, rows["h"], rows["c_human"], rng=make_rng(rng, "exp")
+            )
+        self.expertise_model_ = expertise_model if self.use_expertise else None
         return self
 
-    def advise(self, X, h, c_human, p_y=None) -> Advice:
-        """Task-only advice gated by ψ (eq. 5) with p̂(a), α and p̂(y | x)."""
+    def advise(self, X, h, c_human, p_y=None, p_correct=None) -> Advice:
+        """Task-only advice gated by ψ (eq. 5) with p̂(a), α and P(y | x, h)."""
         self._check_fitted()
         matrix, _ = _matrix_and_names(X, self.feature_names_in_)
         rows = _check_rows(matrix.shape[0], h=h, c_human=c_human)
@@ -705,6 +797,9 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
             else np.asarray(self.accept_(base.c_model, ch_), dtype=float)
         )
         p = self._p_y_for(matrix, p_y)
+        q = self._p_correct_for(matrix, ch_, p_correct)
+        if q is not None:
+            p = posterior_given_decision(p, h_, q)
         advise = psi(base.y_hat, p, h_, p_acc, check_alpha(self.alpha), self.loss_weights)
         return Advice(
             advise,
@@ -719,7 +814,7 @@ def make_advisor(variant: str, alpha: float = 0.0, **params) -> _AdvisorBase:
     """An unfitted advisor for one of :data:`VARIANTS`.
 
     ``params`` go to the estimator (for ``TR-SelectiveOnly``: ``loss_weights``,
-    ``random_state`` and ``task_only_params``).
+    ``random_state`` and ``use_expertise``; the rest go to its task-only rules).
 
     Examples
     --------
@@ -729,9 +824,11 @@ def make_advisor(variant: str, alpha: float = 0.0, **params) -> _AdvisorBase:
     if variant not in VARIANTS:
         raise ConfigError("variant", f"must be one of {', '.join(VARIANTS)}; got {variant!r}")
     if variant == "Task-only":
+        params.pop("use_expertise", None)
         return TaskOnlyAdvisor(**params)
     if variant == "TR-SelectiveOnly":
-        keep = {k: params[k] for k in ("loss_weights", "random_state") if k in params}
+        own = ("loss_weights", "random_state", "use_expertise")
+        keep = {k: params[k] for k in own if k in params}
         rest = {k: v for k, v in params.items() if k not in keep}
         return SelectiveOnlyAdvisor(alpha=alpha, task_only_params=rest or None, **keep)
     return TeamRulesAdvisor(

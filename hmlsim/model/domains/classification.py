@@ -227,19 +227,12 @@ class ClassificationDomain:
 
     def advise(self, advisor: FirmAdvisor, cases: Cases, decisions: Decisions) -> Advice:
         """The advisor's advice on the batch (ŷ = h where it withholds)."""
-        try:
-            advice = advisor.estimator.advise(
-                cases.features,
-                decisions.labels,
-                decisions.confidence,
-                p_y=advisor.p_y(cases.features),
-            )
-        except ValueError as error:
-            # guard: TeamRulesAdvisor.advise fails when one of its rule sets is empty
-            # (argmax over zero columns); until that is fixed the expert decides alone there
-            log.warning("advisor could not advise (%s); no advice this epoch", error)
-            n = len(cases)
-            return Advice(mask=np.zeros(n, bool), labels=decisions.labels, confidence=np.zeros(n))
+        advice = advisor.estimator.advise(
+            cases.features,
+            decisions.labels,
+            decisions.confidence,
+            p_y=advisor.p_y(cases.features),
+        )
         mask = np.asarray(advice.advise, dtype=bool)
         labels = np.where(mask, np.asarray(advice.y_hat, dtype=int), decisions.labels)
         confidence = np.nan_to_num(np.where(mask, advice.c_model, 0.0), nan=0.0)
