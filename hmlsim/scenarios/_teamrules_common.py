@@ -1,0 +1,314 @@
+"""Shared machinery of the TeamRules scenarios (not a scenario itself).
+
+The five TeamRules studies (:mod:`~hmlsim.scenarios.teamrules_value`,
+:mod:`~hmlsim.scenarios.teamrules_prohibitive`, :mod:`~hmlsim.scenarios.case_study`,
+:mod:`~hmlsim.scenarios.asymmetric_loss`, :mod:`~hmlsim.scenarios.discretion_robustness`)
+all do the same thing per *run*: load a dataset with one split seed (the
+paper's runs use split seeds 20, 21, …), build a simulated expert, and call
+:func:`hmlsim.advisors.evaluate_advisors`, which trains every advisor variant
+once and pairs it with ``expert_draws`` fresh draws of the expert on the test
+split. This module turns that into one tidy row per (run, variant, α, group)
+— metrics averaged over the expert draws of the run — so that the paper's
+"mean ± SE over repetitions" is the mean ± SE over runs (split seeds).
+
+FICO
+----
+FICO HELOC is never shipped. :func:`resolve_fico_path` looks, in this order, at
+the scenario's ``fico_path`` field, the ``HMLSIM_FICO_PATH`` environment
+variable and :data:`DEFAULT_FICO_PATH` (``/work/shared/data/heloc_dataset_v1.csv``);
+when none exists, the scenarios skip FICO and say so in ``summary.json``.
+
+Threads
+-------
+Each run computes on one thread (:func:`hmlsim.threads.limited_threads`).
+scikit-learn's histogram gradient boosting (p̂(y | x)) otherwise starts one
+OpenMP thread per core, and on a loaded machine those threads spin against
+each other: on the project's 2-core machine under load, fitting p̂(y | x) took
+8.3 s of CPU with the default pool and 0.6 s with one thread. Parallelism
+belongs to the sweep (one process per run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.advisors import HUMAN, METRICS, VARIANTS, evaluate_advisors
+from hmlsim.errors import ConfigError, check_choice
+from hmlsim.seeding import derive_seed
+from hmlsim.threads import limited_threads
+
+log = logging.getLogger(__name__)
+
+DATASETS = ("heart", "fico", "hr")
+DECISIONS = ("difficulty", "group")
+#: the shared copy of FICO HELOC used when neither ``fico_path`` nor HMLSIM_FICO_PATH is set
+DEFAULT_FICO_PATH = Path("/work/shared/data/heloc_dataset_v1.csv")
+#: the paper's first split seed; run r uses split seed 20 + r
+PAPER_SPLIT_SEEDS = tuple(range(20, 30))
+
+#: per-run table columns that identify an observation (besides the context columns)
+KEY_COLUMNS = ("variant", "alpha", "lambda0", "lambda1", "gated", "group")
+
+
+def resolve_fico_path(explicit: str | os.PathLike | None = "") -> Path | None:
+    """Where FICO HELOC is read from, or None when it is not available.
+
+    Order: ``explicit`` (a scenario's ``fico_path``), then the ``HMLSIM_FICO_PATH``
+    environment variable, then :data:`DEFAULT_FICO_PATH`. An explicit path or
+    environment variable that names a missing file raises, since the user
+    asked for it; the default is used only when it exists.
+
+    Raises
+    ------
+    ConfigError
+        ``fico_path`` when an explicitly given file does not exist.
+    """
+    for source, value in (
+        ("fico_path", explicit),
+        ("HMLSIM_FICO_PATH", os.environ.get("HMLSIM_FICO_PATH", "")),
+    ):
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise ConfigError("fico_path", f"{source} names {path}, which does not exist")
+            return path
+    return DEFAULT_FICO_PATH if DEFAULT_FICO_PATH.is_file() else None
+
+
+def load_context_data(dataset: str, split_seed: int, fico_path: str | os.PathLike | None = ""):
+    """Load one of the paper's datasets with the given split seed (FICO from its path)."""
+    from hmlsim.data import load_dataset
+
+    path = resolve_fico_path(fico_path) if dataset == "fico" else None
+    if dataset == "fico" and path is None:
+        raise ConfigError("fico_path", "FICO not found: set fico_path or HMLSIM_FICO_PATH")
+    return load_dataset(dataset, path=path, seed=int(split_seed))
+
+
+def available_datasets(datasets: Sequence[str], fico_path: str = "") -> tuple[list[str], dict]:
+    """The datasets that can run, and a note for each one skipped (FICO without a file)."""
+    keep, skipped = [], {}
+    for name in datasets:
+        if name == "fico" and resolve_fico_path(fico_path) is None:
+            skipped[name] = (
+                f"skipped: FICO HELOC not found (set the fico_path field or HMLSIM_FICO_PATH; "
+                f"default {DEFAULT_FICO_PATH} does not exist)"
+            )
+            log.warning("FICO skipped: no data file")
+        else:
+            keep.append(name)
+    return keep, skipped
+
+
+def with_groups(ds, split: str, extra: Mapping[str, np.ndarray]):
+    """A copy of ``ds`` whose ``split`` has extra evaluation groups (e.g. by class)."""
+    part = ds.splits[split]
+    new = dataclasses.replace(part, groups={**part.groups, **extra})
+    return dataclasses.replace(ds, splits={**ds.splits, split: new})
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def check_tuple(field: str, values: Sequence, accepted: Sequence | None = None) -> None:
+    """Non-empty, no duplicates, and (if given) every value among ``accepted``."""
+    if len(values) == 0:
+        raise ConfigError(field, "give at least one value")
+    if len(set(values)) != len(values):
+        raise ConfigError(field, f"duplicate values in {tuple(values)!r}")
+    if accepted is not None:
+        for value in values:
+            check_choice(field, value, tuple(accepted))
+
+
+def check_alphas(field: str, alphas: Sequence[float]) -> None:
+    """α values: at least one, no duplicates, each >= 0."""
+    check_tuple(field, alphas)
+    for a in alphas:
+        if not float(a) >= 0.0:
+            raise ConfigError(field, f"every α must be >= 0, got {a!r}")
+
+
+def check_int(field: str, value: int, minimum: int = 1) -> None:
+    """An integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(field, f"must be an integer >= {minimum}, got {value!r}")
+
+
+def check_run_size(config) -> None:
+    """The fields every TeamRules scenario shares: runs, draws and advisor sizes."""
+    check_tuple("split_seeds", config.split_seeds)
+    for s in config.split_seeds:
+        check_int("split_seeds", s, 0)
+    check_int("expert_draws", config.expert_draws, 1)
+    check_int("n_iter", config.n_iter, 1)
+    check_int("n_trees_per_length", config.n_trees_per_length, 1)
+    check_int("max_candidates", config.max_candidates, 1)
+    check_int("seed", config.seed, 0)
+    if hasattr(config, "variants"):
+        check_tuple("variants", config.variants, VARIANTS)
+
+
+def advisor_params(config) -> dict[str, Any]:
+    """The estimator and mining settings of a config, for ``evaluate_advisors``."""
+    return {
+        "n_iter": int(config.n_iter),
+        "n_trees_per_length": int(config.n_trees_per_length),
+        "max_candidates": int(config.max_candidates),
+    }
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+def aggregate_draws(table: pd.DataFrame) -> pd.DataFrame:
+    """Average :func:`evaluate_advisors`' rows over the expert draws of one run.
+
+    Returns one row per (variant, α, λ, gated, group) with ``n`` (group size),
+    ``n_rules``, ``expert_draws`` and the mean of every metric (rates with no
+    advice in a draw are left out of their mean).
+    """
+    keys = [*KEY_COLUMNS, "n", "n_rules"]
+    metrics = [m for m in METRICS if m in table.columns]
+    grouped = table.groupby(keys, sort=False, dropna=False)
+    out = grouped[metrics].mean().reset_index()
+    out.insert(len(keys), "expert_draws", grouped.size().to_numpy())
+    return out
+
+
+def run_context(
+    ds,
+    expert,
+    *,
+    alphas: Sequence[float],
+    variants: Sequence[str],
+    expert_draws: int,
+    params: Mapping[str, Any],
+    seed: int,
+    context: Mapping[str, Any],
+    loss_weights: tuple[float, float] = (1.0, 1.0),
+    gate: bool = False,
+    discretion_model=None,
+    shared: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Train and evaluate the advisors for one run; return the per-run table and extras.
+
+    Parameters
+    ----------
+    ds, expert
+        The run's dataset (one split seed) and simulated expert.
+    alphas, variants, expert_draws, params, loss_weights, gate, discretion_model
+        Passed to :func:`~hmlsim.advisors.evaluate_advisors`.
+    seed : int
+        The run's seed (everything random in the run flows from it).
+    context : mapping
+        Columns put in front of every row (dataset, decision, split seed, ...).
+    shared : dict, optional
+        Reuse across calls on the same split: if it holds ``candidates`` and
+        ``outcome_model`` they are passed on (no mining, no p̂(y | x) fit);
+        otherwise this call's are stored in it.
+
+    Returns
+    -------
+    table : DataFrame
+        :func:`aggregate_draws` of the run, with the context columns.
+    extras : dict
+        ``task_only_test_accuracy`` (when Task-only is among the variants),
+        ``discretion_auc`` (the discretion model's validation AUC), ``n_candidates``.
+    """
+    with limited_threads(1):
+        table, fit = evaluate_advisors(
+            ds,
+            expert,
+            alpha=list(alphas),
+            variants=list(variants),
+            n_repetitions=int(expert_draws),
+            loss_weights=loss_weights,
+            advisor_params=dict(params),
+            discretion_model=discretion_model,
+            gate=gate,
+            rng=int(seed),
+            return_fit=True,
+            **{k: v for k, v in (shared or {}).items() if k in ("candidates", "outcome_model")},
+        )
+    if shared is not None:
+        shared.setdefault("candidates", fit.candidates)
+        shared.setdefault("outcome_model", fit.outcome_model)
+    out = aggregate_draws(table)
+    for i, (name, value) in enumerate(context.items()):
+        out.insert(i, name, value)
+    extras: dict[str, float] = {
+        "discretion_auc": float(getattr(fit.discretion_model, "auc_", np.nan)),
+        "n_candidates": float(len(fit.candidates.pos.rules) + len(fit.candidates.neg.rules)),
+    }
+    if "Task-only" in variants:
+        task_only = fit.advisors[("Task-only", float(alphas[0]))]
+        y_hat = np.asarray(task_only.predict(np.asarray(ds.test.X, dtype=float)))
+        extras["task_only_test_accuracy"] = float(np.mean(y_hat == np.asarray(ds.test.y)))
+    return out, extras
+
+
+def run_seed(master: int, *key: Any) -> int:
+    """The seed of one run, derived from the scenario's master seed and the run's key."""
+    return derive_seed(int(master), *key)
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def mean_se(values: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """``{"mean", "se", "n"}`` of the finite values (SE = sample SD / sqrt(n); 0 when n = 1)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": None, "se": None, "n": 0}
+    se = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+    return {"mean": float(v.mean()), "se": se, "n": int(v.size)}
+
+
+def across_runs(table: pd.DataFrame, by: Sequence[str], metric: str) -> pd.DataFrame:
+    """Mean, SE and number of runs of ``metric`` per ``by`` (one value per run in each cell)."""
+    grouped = table.groupby(list(by), sort=False, dropna=False)[metric]
+    out = grouped.agg(mean="mean", sd="std", n="count").reset_index()
+    out["se"] = (out["sd"] / np.sqrt(out["n"].clip(lower=1))).fillna(0.0)
+    return out.drop(columns="sd")
+
+
+def nested(stats: pd.DataFrame, keys: Sequence[str]) -> dict:
+    """Turn a mean/se table into nested dicts ``{k1: {k2: ... {"mean", "se", "n"}}}``."""
+    result: dict = {}
+    for _, row in stats.iterrows():
+        node = result
+        for k in keys[:-1]:
+            node = node.setdefault(_key(row[k]), {})
+        node[_key(row[keys[-1]])] = {
+            "mean": _number(row["mean"]),
+            "se": _number(row["se"]) if int(row["n"]) else None,
+            "n": int(row["n"]),
+        }
+    return result
+
+
+def _number(value: Any) -> float | None:
+    """A float for JSON, None for NaN (no value: e.g. an acceptance rate without advice)."""
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def human_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The expert-alone rows of a per-run table."""
+    return table[table["variant"] == HUMAN]

@@ -1,0 +1,194 @@
+"""The TeamRules paper's case study: Doctor A and Doctor B on heart disease (α = 0.1).
+
+Both doctors are 90% accurate on male and 60% on female patients
+(:func:`hmlsim.behaviour.preset_expert`). Doctor A is "97.5% confident" on
+everyone (c^H = 0.95), so rarely takes advice; Doctor B knows the weakness:
+97.5% confident on men, 60.5% on women (c^H = 0.21). For each doctor and run
+(split seed) the advisors are trained and paired with ``expert_draws`` draws of
+the doctor on the test split.
+
+Outputs: ``by_group.csv`` (one row per doctor, run, variant, α and group
+``all`` / ``male`` / ``female``, metrics averaged over the draws, plus
+``advice_count``, the expected number of contradicting pieces of advice) and a
+``summary.json`` with, per doctor and variant (mean ± SE over runs): added
+value, TTL, advising rate, acceptance rate and advising confidence by sex, the
+share of the advice given to women, and TR's acceptance rate relative to
+task-only's (the paper: TR puts ~65% of its advice on women, accepted about
+twice as often as task-only's).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.scenarios import _teamrules_common as common
+
+log = logging.getLogger(__name__)
+
+DOCTORS = ("doctor_a", "doctor_b")
+SEXES = ("male", "female")
+STRATEGY_METRICS = (
+    "advising_rate",
+    "acceptance_rate",
+    "advising_confidence",
+    "advising_accuracy",
+    "value_contribution",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The case study (defaults: 20 runs at full size; ``QUICK``: one short run).
+
+    Attributes
+    ----------
+    doctors : tuple of {"doctor_a", "doctor_b"}
+    alphas : tuple of float
+        Costs of a contradiction (the paper: 0.1).
+    variants : tuple of str
+        Advisor variants.
+    split_seeds : tuple of int
+        One run per split seed (paper: 20 repetitions).
+    expert_draws, n_iter, n_trees_per_length, max_candidates : int
+        As in :class:`hmlsim.scenarios.teamrules_value.Config`.
+    seed : int
+        Master seed.
+    """
+
+    doctors: tuple[str, ...] = DOCTORS
+    alphas: tuple[float, ...] = (0.1,)
+    variants: tuple[str, ...] = ("TR", "Task-only", "TR-no(ADB)")
+    split_seeds: tuple[int, ...] = tuple(range(20, 40))
+    expert_draws: int = 50
+    n_iter: int = 2000
+    n_trees_per_length: int = 250
+    max_candidates: int = 10_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        common.check_tuple("doctors", self.doctors, DOCTORS)
+        common.check_alphas("alphas", self.alphas)
+        common.check_run_size(self)
+
+
+QUICK = {
+    "variants": ("TR", "Task-only"),
+    "split_seeds": (20,),
+    "expert_draws": 10,
+    "n_iter": 300,
+    "n_trees_per_length": 20,
+    "max_candidates": 500,
+}
+
+
+def run(config: Config) -> ScenarioResult:
+    """Advise each doctor on each split; strategies and outcomes by sex."""
+    from hmlsim.behaviour import preset_expert
+
+    frames = []
+    for split_seed in config.split_seeds:
+        ds = common.load_context_data("heart", split_seed)
+        for doctor in config.doctors:
+            seed = common.run_seed(config.seed, "case_study", doctor, split_seed)
+            table, _ = common.run_context(
+                ds,
+                preset_expert(doctor, ds),
+                alphas=config.alphas,
+                variants=config.variants,
+                expert_draws=config.expert_draws,
+                params=common.advisor_params(config),
+                seed=seed,
+                context={"doctor": doctor, "split_seed": split_seed},
+            )
+            frames.append(table[table["group"].isin(("all", *SEXES))])
+    by_group = pd.concat(frames, ignore_index=True)
+    by_group["advice_count"] = by_group["advising_rate"] * by_group["n"]
+    shares = advice_shares(by_group)
+    return ScenarioResult(
+        summary=_summary(by_group, shares, config),
+        tables={"by_group": by_group, "advice_share": shares},
+    )
+
+
+def advice_shares(by_group: pd.DataFrame) -> pd.DataFrame:
+    """Per doctor, run, variant and α: the share of the contradicting advice given to women."""
+    keys = ["doctor", "split_seed", "variant", "alpha"]
+    wide = by_group.pivot_table(index=keys, columns="group", values="advice_count", aggfunc="first")
+    total = wide["all"].to_numpy()
+    share = np.divide(
+        wide["female"].to_numpy(), total, out=np.full(len(total), np.nan), where=total > 0
+    )
+    return pd.DataFrame(
+        {
+            **{k: wide.index.get_level_values(k) for k in keys},
+            "advice_total": total,
+            "share_on_women": share,
+        }
+    )
+
+
+def _summary(by_group: pd.DataFrame, shares: pd.DataFrame, config: Config) -> dict:
+    summary: dict = {"alphas": list(config.alphas), "runs": len(config.split_seeds)}
+    overall = by_group[by_group["group"] == "all"]
+    for metric in ("added_value", "ttl", "acceptance_rate", "advising_rate"):
+        summary[metric] = common.nested(
+            common.across_runs(overall, ["doctor", "alpha", "variant"], metric),
+            ["doctor", "alpha", "variant"],
+        )
+    sexes = by_group[by_group["group"].isin(SEXES)]
+    summary["by_sex"] = {
+        metric: common.nested(
+            common.across_runs(sexes, ["doctor", "alpha", "variant", "group"], metric),
+            ["doctor", "alpha", "variant", "group"],
+        )
+        for metric in STRATEGY_METRICS
+    }
+    summary["share_of_advice_on_women"] = common.nested(
+        common.across_runs(shares, ["doctor", "alpha", "variant"], "share_on_women"),
+        ["doctor", "alpha", "variant"],
+    )
+    if {"TR", "Task-only"} <= set(config.variants):
+        ratio = {}
+        for (doctor, alpha), part in overall.groupby(["doctor", "alpha"]):
+            means = part.groupby("variant")["acceptance_rate"].mean()
+            ratio.setdefault(doctor, {})[f"{alpha:g}"] = float(means["TR"] / means["Task-only"])
+        summary["tr_over_task_only_acceptance"] = ratio
+    return summary
+
+
+def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
+    """``strategies.png``: per doctor, bars by variant and sex for the strategy metrics."""
+    from matplotlib.figure import Figure
+
+    from hmlsim.experiments.collect import save_figure
+
+    table = result.tables["by_group"]
+    alpha = table["alpha"].min()
+    table = table[(table["alpha"] == alpha) & table["group"].isin(SEXES)]
+    doctors = list(dict.fromkeys(table["doctor"]))
+    variants = list(dict.fromkeys(table["variant"]))
+    metrics = ("value_contribution", "advising_rate", "acceptance_rate", "advising_confidence")
+    fig = Figure(figsize=(3.2 * len(metrics), 2.8 * len(doctors) + 0.5), layout="constrained")
+    axes = fig.subplots(len(doctors), len(metrics), squeeze=False)
+    width = 0.8 / len(SEXES)
+    for i, doctor in enumerate(doctors):
+        for j, metric in enumerate(metrics):
+            ax = axes[i][j]
+            stats = common.across_runs(
+                table[table["doctor"] == doctor], ["variant", "group"], metric
+            )
+            for k, sex in enumerate(SEXES):
+                part = stats[stats["group"] == sex].set_index("variant").reindex(variants)
+                x = np.arange(len(variants)) + (k - 0.5) * width
+                ax.bar(x, part["mean"], width, yerr=part["se"], capsize=3, label=sex)
+            ax.set_xticks(np.arange(len(variants)), variants, fontsize=7)
+            ax.set_title(f"{doctor}: {metric.replace('_', ' ')}", fontsize=9)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"Case study, heart, α = {alpha:g} (mean ± SE over runs)")
+    return [save_figure(fig, Path(out_dir) / "strategies.png")]

@@ -1,0 +1,233 @@
+"""Appendix C.5 of the TeamRules paper: value added as the expert's ADB drifts from p̂(a).
+
+TR is trained with a discretion model p̂(a) fitted on the expert's answers
+(:func:`hmlsim.behaviour.fit_discretion_model`), and then paired with experts
+whose *true* ADB is the original one with log-normal noise on each parameter
+(:func:`hmlsim.behaviour.perturb_adb`, noise 0 = the expert it was trained
+for). Their decisions are the same; only how they take advice changes. Each
+pairing is measured with and without the robustness gate of C.5 (evaluate the
+advisor with the expert on the validation split; deploy no advice if it lowers
+value). With the same run seed, the gated and ungated advisors are the same
+rule sets and see the same test draws, so the comparison is paired.
+
+``values.csv``: one row per (run, noise, gate, variant, α, group) with the
+discretion model's AUC and mean absolute error against the *perturbed*
+expert's answers. ``summary.json``: added value (mean ± SE over runs) per
+noise level, gate and α; the AUC per noise level; the lowest added value with
+and without the gate (the paper: with the gate TR never diminishes the human's
+value).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.advisors import HUMAN
+from hmlsim.errors import ConfigError
+from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.scenarios import _teamrules_common as common
+from hmlsim.threads import limited_threads
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Config:
+    """C.5 (defaults: heart, 10 runs at full size; ``QUICK``: one short run).
+
+    Attributes
+    ----------
+    dataset : {"heart", "fico", "hr"}
+    decision : {"difficulty", "group"}
+    alphas : tuple of float
+    noise_levels : tuple of float
+        Standard deviations of the log-factor on each ADB parameter (>= 0).
+    gates : tuple of bool
+        Evaluate without (False) and/or with (True) the robustness gate.
+    variants : tuple of str
+    split_seeds : tuple of int
+    expert_draws, n_iter, n_trees_per_length, max_candidates : int
+        As in :class:`hmlsim.scenarios.teamrules_value.Config`.
+    gate_draws : int
+        Expert draws on the validation split for the gate.
+    fico_path : str
+    seed : int
+    """
+
+    dataset: str = "heart"
+    decision: str = "difficulty"
+    alphas: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+    noise_levels: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)
+    gates: tuple[bool, ...] = (False, True)
+    variants: tuple[str, ...] = ("TR",)
+    split_seeds: tuple[int, ...] = common.PAPER_SPLIT_SEEDS
+    expert_draws: int = 50
+    gate_draws: int = 10
+    n_iter: int = 2000
+    n_trees_per_length: int = 250
+    max_candidates: int = 10_000
+    fico_path: str = ""
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        common.check_tuple("dataset", (self.dataset,), common.DATASETS)
+        common.check_tuple("decision", (self.decision,), common.DECISIONS)
+        common.check_alphas("alphas", self.alphas)
+        common.check_tuple("noise_levels", self.noise_levels)
+        for noise in self.noise_levels:
+            if not float(noise) >= 0:
+                raise ConfigError("noise_levels", f"each must be >= 0, got {noise!r}")
+        common.check_tuple("gates", self.gates)
+        common.check_int("gate_draws", self.gate_draws, 1)
+        common.check_run_size(self)
+
+
+QUICK = {
+    "alphas": (0.3,),
+    "noise_levels": (0.0, 2.0),
+    "split_seeds": (20,),
+    "expert_draws": 5,
+    "gate_draws": 5,
+    "n_iter": 200,
+    "n_trees_per_length": 10,
+    "max_candidates": 300,
+}
+
+
+def run(config: Config) -> ScenarioResult:
+    """Train TR once per run with the original p̂(a); pair it with each perturbed expert."""
+    frames = []
+    with limited_threads(1):
+        for split_seed in config.split_seeds:
+            frames.extend(_one_split(config, split_seed))
+    values = pd.concat(frames, ignore_index=True)
+    return ScenarioResult(summary=_summary(values, config), tables={"values": values})
+
+
+def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
+    """Fit p̂(a) on the original expert, then evaluate TR with every drifted expert."""
+    from hmlsim.behaviour import fit_discretion_model, interaction_data, make_expert, perturb_adb
+    from hmlsim.behaviour.discretion import fit_logistic_advisor
+
+    frames = []
+    ds = common.load_context_data(config.dataset, split_seed, config.fico_path)
+    seed = common.run_seed(
+        config.seed, "discretion_robustness", config.dataset, config.decision, split_seed
+    )
+    expert = make_expert(ds, decision=config.decision, rng=seed)
+    model = fit_discretion_model(expert, ds, rng=common.run_seed(seed, "discretion"))
+    probe = fit_logistic_advisor(ds.train, random_state=0)
+    shared: dict = {}  # candidates and p̂(y | x) of the split, mined and fitted once
+    for noise in config.noise_levels:
+        drifted = perturb_adb(expert, float(noise), rng=common.run_seed(seed, "noise", noise))
+        answers = interaction_data(
+            drifted, ds.validation, probe, rng=common.run_seed(seed, "auc", noise)
+        )
+        auc = model.score(answers)
+        p_hat = model.predict_proba(answers["c_model"], answers["c_human"], answers["agreement"])
+        mae = float(np.mean(np.abs(p_hat - answers["p_accept"].to_numpy())))
+        for gate in config.gates:
+            table, _ = common.run_context(
+                ds,
+                drifted,
+                alphas=config.alphas,
+                variants=config.variants,
+                expert_draws=config.expert_draws,
+                params=common.advisor_params(config),
+                seed=seed,
+                context={
+                    "split_seed": split_seed,
+                    "noise": float(noise),
+                    "gate": bool(gate),
+                    "auc": auc,
+                    "mae": mae,
+                },
+                gate=bool(gate),
+                discretion_model=model,
+                shared=shared,
+            )
+            frames.append(table[table["group"] == "all"])
+    return frames
+
+
+def _summary(values: pd.DataFrame, config: Config) -> dict:
+    advisors = values[values["variant"] != HUMAN]
+    stats = common.across_runs(advisors, ["variant", "gate", "noise", "alpha"], "added_value")
+    runs = values.drop_duplicates(["split_seed", "noise"])
+    summary: dict = {
+        "dataset": config.dataset,
+        "decision": config.decision,
+        "runs": len(config.split_seeds),
+        "added_value": common.nested(stats, ["variant", "gate", "noise", "alpha"]),
+        "discretion_auc": common.nested(common.across_runs(runs, ["noise"], "auc"), ["noise"]),
+        "discretion_mae": common.nested(common.across_runs(runs, ["noise"], "mae"), ["noise"]),
+        "gated_share": common.nested(
+            common.across_runs(
+                advisors.assign(gated=advisors["gated"].astype(float)),
+                ["variant", "noise", "alpha"],
+                "gated",
+            ),
+            ["variant", "noise", "alpha"],
+        ),
+    }
+    for gate in sorted(set(stats["gate"])):
+        part = stats[stats["gate"] == gate]
+        key = "with_gate" if gate else "without_gate"
+        worst = part.loc[part["mean"].idxmin()]
+        summary[f"lowest_added_value_{key}"] = {
+            "mean": float(worst["mean"]),
+            "se": float(worst["se"]),
+            "noise": float(worst["noise"]),
+            "alpha": float(worst["alpha"]),
+        }
+    return summary
+
+
+def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
+    """``value_added.png``: added value vs α per noise level (solid: gate, dashed: none)."""
+    from matplotlib.figure import Figure
+
+    from hmlsim.experiments.collect import save_figure
+
+    values = result.tables["values"]
+    advisors = values[values["variant"] != HUMAN]
+    variants = list(dict.fromkeys(advisors["variant"]))
+    fig = Figure(figsize=(5.0 * len(variants) + 1.5, 3.8), layout="constrained")
+    axes = fig.subplots(1, len(variants), squeeze=False)[0]
+    auc = result.summary["discretion_auc"]
+    for ax, variant in zip(axes, variants, strict=True):
+        stats = common.across_runs(
+            advisors[advisors["variant"] == variant], ["gate", "noise", "alpha"], "added_value"
+        )
+        for i, noise in enumerate(sorted(stats["noise"].unique())):
+            colour = f"C{i}"
+            for gate, style in ((True, "-"), (False, "--")):
+                line = stats[(stats["gate"] == gate) & (stats["noise"] == noise)]
+                if line.empty:
+                    continue
+                line = line.sort_values("alpha")
+                label = f"noise {noise:g} (AUC {auc[f'{noise:g}']['mean']:.2f})" + (
+                    "" if gate else ", no gate"
+                )
+                ax.plot(
+                    line["alpha"], line["mean"], style, color=colour, marker="o", ms=3, label=label
+                )
+                ax.fill_between(
+                    line["alpha"],
+                    line["mean"] - line["se"],
+                    line["mean"] + line["se"],
+                    color=colour,
+                    alpha=0.12,
+                    linewidth=0,
+                )
+        ax.axhline(0.0, color="0.4", linewidth=0.8)
+        ax.set_xlabel("alpha")
+        ax.set_ylabel("added value (mean ± SE over runs)")
+        ax.set_title(f"{variant}: ADB drift, {result.summary['dataset']}", fontsize=9)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=7)
+    return [save_figure(fig, Path(out_dir) / "value_added.png")]

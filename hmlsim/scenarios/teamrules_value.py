@@ -1,0 +1,231 @@
+"""Figure 2 of the TeamRules paper: value added by each advisor vs the cost of a contradiction α.
+
+For every dataset (heart, FICO, HR) × decision behaviour (difficulty- or
+group-biased expert, with the paper's paired confidence) × run (split seed
+20, 21, …), :func:`hmlsim.advisors.evaluate_advisors` trains every advisor
+variant (TR, TR-no(ADB), TR-no(Cost), TR-no(ADB,Cost), Task-only,
+TR-SelectiveOnly) once per α and pairs it with ``expert_draws`` draws of the
+expert on the test split. The figure shows mean ± SE *over runs* of the
+added value HDL − TTL (0 = the human alone), one panel per dataset × behaviour.
+
+``summary.json`` holds, per context: the added value of each variant at each
+α (mean, se, runs), the paper's claims checked on this run (TR adds the most
+value within SE at every α; TR never falls below the human alone by more than
+its SE; task-only diminishes value at the highest α), the task-only advisor's
+test accuracy, the human's accuracy and the discretion model's AUC.
+
+FICO is read from ``fico_path``, else ``HMLSIM_FICO_PATH``, else
+``/work/shared/data/heloc_dataset_v1.csv`` (see
+:func:`hmlsim.scenarios._teamrules_common.resolve_fico_path`); when none
+exists FICO is skipped with a note under ``skipped`` in the summary.
+
+:mod:`hmlsim.scenarios.teamrules_prohibitive` (Appendix C.1) is this study
+with α ∈ {0.6, …, 1.0}.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.advisors import HUMAN, VARIANTS
+from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.scenarios import _teamrules_common as common
+
+log = logging.getLogger(__name__)
+
+#: variant the claims are about
+TR = "TR"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Figure 2 (defaults: the full study; ``QUICK``: heart, one run, short annealing).
+
+    Attributes
+    ----------
+    datasets : tuple of {"heart", "fico", "hr"}
+    decisions : tuple of {"difficulty", "group"}
+        The expert's decision behaviour (confidence paired as in the paper).
+    alphas : tuple of float
+        Costs of a contradiction, each >= 0.
+    variants : tuple of str
+        Advisor variants (:data:`hmlsim.advisors.VARIANTS`).
+    split_seeds : tuple of int
+        One run per split seed (the paper's 10 runs: 20..29).
+    expert_draws : int
+        Draws of the expert on the test split per run (averaged within the run).
+    n_iter, n_trees_per_length, max_candidates : int
+        Annealing iterations T, mining forest size per rule length, candidates per class.
+    fico_path : str
+        FICO HELOC file ("" = HMLSIM_FICO_PATH or the shared default).
+    seed : int
+        Master seed; each run's seed is derived from it and the run's context.
+    """
+
+    datasets: tuple[str, ...] = common.DATASETS
+    decisions: tuple[str, ...] = common.DECISIONS
+    alphas: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+    variants: tuple[str, ...] = VARIANTS
+    split_seeds: tuple[int, ...] = common.PAPER_SPLIT_SEEDS
+    expert_draws: int = 50
+    n_iter: int = 2000
+    n_trees_per_length: int = 250
+    max_candidates: int = 10_000
+    fico_path: str = ""
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        common.check_tuple("datasets", self.datasets, common.DATASETS)
+        common.check_tuple("decisions", self.decisions, common.DECISIONS)
+        common.check_alphas("alphas", self.alphas)
+        common.check_run_size(self)
+
+
+QUICK = {
+    "datasets": ("heart",),
+    "decisions": ("difficulty",),
+    "alphas": (0.0, 0.3),
+    "variants": ("TR", "Task-only"),
+    "split_seeds": (20,),
+    "expert_draws": 10,
+    "n_iter": 300,
+    "n_trees_per_length": 20,
+    "max_candidates": 500,
+}
+
+
+def run(config: Config) -> ScenarioResult:
+    """Train and evaluate every variant in every context; tables, summary and claims."""
+    datasets, skipped = common.available_datasets(config.datasets, config.fico_path)
+    from hmlsim.behaviour import make_expert
+
+    frames, extras = [], []
+    for dataset in datasets:
+        for split_seed in config.split_seeds:
+            ds = common.load_context_data(dataset, split_seed, config.fico_path)
+            for decision in config.decisions:
+                seed = common.run_seed(config.seed, dataset, decision, split_seed)
+                expert = make_expert(ds, decision=decision, rng=seed)
+                context = {"dataset": dataset, "decision": decision, "split_seed": split_seed}
+                log.info("run %s", context)
+                table, extra = common.run_context(
+                    ds,
+                    expert,
+                    alphas=config.alphas,
+                    variants=config.variants,
+                    expert_draws=config.expert_draws,
+                    params=common.advisor_params(config),
+                    seed=seed,
+                    context=context,
+                )
+                frames.append(table)
+                extras.append({**context, **extra})
+    values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    runs = pd.DataFrame.from_records(extras)
+    summary = summarize_value(values, runs, config)
+    summary["skipped"] = skipped
+    return ScenarioResult(
+        summary=summary,
+        tables={"values": values, "runs": runs},
+        artifacts={"alphas": tuple(config.alphas)},
+    )
+
+
+def _context_key(dataset: str, decision: str) -> str:
+    return f"{dataset}/{decision}"
+
+
+def check_claims(overall: pd.DataFrame) -> dict:
+    """The paper's Figure-2 claims for one context, from mean/se per (variant, α).
+
+    - ``tr_best_within_se``: at every α, TR's mean + SE reaches every other
+      advisor's mean − SE;
+    - ``tr_not_below_human``: at every α, TR's mean + SE >= 0;
+    - ``task_only_diminishes_at_max_alpha``: task-only's mean at the largest α < 0.
+    """
+    stats = overall.set_index(["variant", "alpha"])
+    alphas = sorted(overall["alpha"].unique())
+    others = [v for v in overall["variant"].unique() if v not in (TR, HUMAN)]
+    out: dict = {}
+    if TR not in overall["variant"].values:
+        return out
+    shortfall = []
+    for a in alphas:
+        tr_hi = stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]
+        best = max(
+            (stats.loc[(v, a), "mean"] - stats.loc[(v, a), "se"] for v in others), default=-np.inf
+        )
+        shortfall.append(best - tr_hi)
+    out["tr_best_within_se"] = bool(max(shortfall) <= 0)
+    out["tr_largest_shortfall"] = float(max(shortfall))
+    below = [-(stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]) for a in alphas]
+    out["tr_not_below_human"] = bool(max(below) <= 0)
+    out["tr_min_added_value"] = float(min(stats.loc[(TR, a), "mean"] for a in alphas))
+    if "Task-only" in others:
+        top = stats.loc[("Task-only", alphas[-1])]
+        out["task_only_added_value_at_max_alpha"] = float(top["mean"])
+        out["task_only_diminishes_at_max_alpha"] = bool(top["mean"] < 0)
+    return out
+
+
+def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) -> dict:
+    """The JSON summary: added value per context/variant/α, claims, accuracies, AUC."""
+    if values.empty:
+        return {"contexts": [], "note": "no dataset available"}
+    overall = values[values["group"] == "all"]
+    stats = common.across_runs(overall, ["dataset", "decision", "variant", "alpha"], "added_value")
+    summary: dict = {"contexts": [], "added_value": {}, "claims": {}}
+    for (dataset, decision), part in stats.groupby(["dataset", "decision"], sort=False):
+        key = _context_key(dataset, decision)
+        summary["contexts"].append(key)
+        adv = part[part["variant"] != HUMAN]
+        summary["added_value"][key] = common.nested(adv, ["variant", "alpha"])
+        summary["claims"][key] = check_claims(part)
+    claims = summary["claims"].values()
+    summary["all_claims_hold"] = {
+        name: bool(all(c.get(name, True) for c in claims))
+        for name in ("tr_best_within_se", "tr_not_below_human", "task_only_diminishes_at_max_alpha")
+    }
+    human = common.human_rows(overall)
+    human = human[human["alpha"] == human["alpha"].min()]
+    summary["human_accuracy"] = common.nested(
+        common.across_runs(human, ["dataset", "decision"], "human_accuracy"),
+        ["dataset", "decision"],
+    )
+    if "task_only_test_accuracy" in runs:
+        per_split = runs.groupby(["dataset", "split_seed"])["task_only_test_accuracy"].first()
+        summary["task_only_test_accuracy"] = {
+            d: common.mean_se(per_split.loc[d]) for d in runs["dataset"].unique()
+        }
+    summary["discretion_auc"] = common.nested(
+        common.across_runs(runs, ["dataset", "decision"], "discretion_auc"),
+        ["dataset", "decision"],
+    )
+    summary["runs_per_context"] = len(config.split_seeds)
+    return summary
+
+
+def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
+    """``value_added.png``: added value vs α, ± SE over runs, one panel per context."""
+    from hmlsim.experiments.collect import plot_value_added, save_figure
+
+    values = result.tables.get("values")
+    if values is None or values.empty:
+        return []
+    data = values[(values["group"] == "all") & (values["variant"] != HUMAN)]
+    fig = plot_value_added(
+        data,
+        x="alpha",
+        y="added_value",
+        hue="variant",
+        row="dataset",
+        col="decision",
+        baseline=0.0,
+        title="Value added over the human alone (mean ± SE over runs)",
+    )
+    return [save_figure(fig, Path(out_dir) / "value_added.png")]
