@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import expit, logit
 
 from hmlsim.errors import ConfigError
 
@@ -20,12 +21,6 @@ def _check_unit_interval(name: str, values: np.ndarray) -> None:
     if np.any(np.isnan(values)) or np.any((values < 0.0) | (values > 1.0)):
         bad = values[np.isnan(values) | (values < 0.0) | (values > 1.0)].ravel()[0]
         raise ConfigError(name, f"confidence must lie in [0, 1]; got {bad!r}")
-
-
-def _probability_weight(p: np.ndarray, exponent: float) -> np.ndarray:
-    """The one-parameter probability weighting p^e / (p^e + (1-p)^e)."""
-    pe = p**exponent
-    return pe / (pe + (1.0 - p) ** exponent)
 
 
 def accept_probability(
@@ -83,10 +78,11 @@ def accept_probability(
     q = (1.0 + ch) / 2.0
     cm = np.clip(cm, _CLIP, 1.0 - _CLIP)
     own_belief_advice_right = np.clip(1.0 - q, _CLIP, 1.0 - _CLIP)
-    a = _probability_weight(cm, gamma)
-    b = _probability_weight(own_belief_advice_right, gamma)
-    combined = a * b / (a * b + (1.0 - a) * (1.0 - b))
-    weighted = _probability_weight(combined, k)
+    # The weighting p^e / (p^e + (1-p)^e) multiplies log-odds by e, and the naive-Bayes
+    # combination a*b / (a*b + (1-a)(1-b)) adds them; working in log-odds gives the same
+    # numbers without the cancellation of 1 - a near certainty.
+    combined_logit = gamma * (logit(cm) + logit(own_belief_advice_right))
+    weighted = expit(k * combined_logit)
     u_accept = (1.0 + beta) * weighted - beta
     u_reject = 1.0 - (1.0 + beta) * weighted
     # logistic form of exp(d*ua) / (exp(d*ua) + exp(d*ur)), stable for large delta
