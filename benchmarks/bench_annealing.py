@@ -13,31 +13,28 @@ Usage::
     python benchmarks/bench_annealing.py [--datasets heart fico] [--ref-iter 200]
 
 FICO is read from ``HMLSIM_FICO_PATH`` or ``../shared/data/heloc_dataset_v1.csv``.
-Runs on one core (thread pools are limited before NumPy is imported).
+Runs on one core (:func:`hmlsim.threads.limited_threads`).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import time
+from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from hmlsim.advisors import (  # noqa: E402
+from hmlsim.advisors import (
     AdvisingProblem,
     anneal_rule_sets,
     anneal_rule_sets_reference,
     fit_outcome_model,
     mine_candidates,
 )
-from hmlsim.advisors.outcome import out_of_fold_proba  # noqa: E402
-from hmlsim.seeding import make_rng  # noqa: E402
+from hmlsim.advisors.outcome import out_of_fold_proba
+from hmlsim.seeding import make_rng
+from hmlsim.threads import limited_threads
 
 FICO_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "heloc_dataset_v1.csv"
 
@@ -131,4 +128,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with limited_threads(1):
+        main()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
 
 from hmlsim.advisors.annealing import (
     AdvisingProblem,
@@ -13,22 +12,15 @@ from hmlsim.advisors.annealing import (
     selected_loss,
 )
 from hmlsim.advisors.loss import decision_loss
-from hmlsim.advisors.mining import mine_candidates
 from hmlsim.advisors.rules import CandidateRules, RuleCandidates
 from hmlsim.behaviour.adb import accept_probability
 from hmlsim.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
-def problem_parts():
-    X, y = make_classification(n_samples=250, n_features=6, n_informative=3, random_state=2)
-    rng = np.random.default_rng(5)
-    hard = np.abs(X[:, 0]) < 0.8
-    h = np.where(hard & (rng.random(len(y)) < 0.4), 1 - y, y)
-    c_h = np.where(hard, 0.3, 0.9)
-    p_y = np.clip(0.15 + 0.7 * y + rng.normal(0, 0.1, len(y)), 0, 1)
-    cands = mine_candidates(
-        X, y, feature_names=[f"x{i}" for i in range(6)], n_trees_per_length=10, rng=1
+def problem_parts(expert_task):
+    _, y, h, c_h, p_y, cands = expert_task(
+        250, random_state=2, noise_seed=5, hard_feature=0, p_base=0.15, p_slope=0.7
     )
     return cands, y, h, c_h, p_y
 

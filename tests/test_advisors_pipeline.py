@@ -57,31 +57,21 @@ def quick_outcome(ds):
 
 def test_synthetic_context_end_to_end(fake):
     ds, expert = fake
-    table, fit = evaluate_advisors(
-        ds,
-        expert,
-        [0.0, 0.3],
+    run = dict(
         n_repetitions=4,
         rng=7,
         discretion_model=accept_probability,
-        outcome_model=quick_outcome(ds),
         advisor_params=SMALL,
-        return_fit=True,
+    )
+    table, fit = evaluate_advisors(
+        ds, expert, [0.0, 0.3], **run, outcome_model=quick_outcome(ds), return_fit=True
     )
     assert set(table["variant"]) == {HUMAN, *VARIANTS}
     assert set(table["group"]) == {"all", "x0_pos"}
     assert len(table) == (len(VARIANTS) + 1) * 2 * 4 * 2
     # same seed, same numbers (and shared candidates give the same fits)
     again = evaluate_advisors(
-        ds,
-        expert,
-        [0.0, 0.3],
-        n_repetitions=4,
-        rng=7,
-        discretion_model=accept_probability,
-        outcome_model=quick_outcome(ds),
-        candidates=fit.candidates,
-        advisor_params=SMALL,
+        ds, expert, [0.0, 0.3], **run, outcome_model=quick_outcome(ds), candidates=fit.candidates
     )
     pd.testing.assert_frame_equal(table, again)
     # TR-no(Cost) is TR trained with α = 0: at α = 0 they are one fit

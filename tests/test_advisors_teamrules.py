@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 
 from hmlsim.advisors.loss import decision_loss
-from hmlsim.advisors.mining import mine_candidates
 from hmlsim.advisors.rules import CandidateRules, RuleCandidates
 from hmlsim.advisors.teamrules import (
     VARIANTS,
@@ -24,16 +22,8 @@ FAST = dict(n_iter=300, n_trees_per_length=10)
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(n_samples=400, n_features=6, n_informative=3, random_state=4)
-    rng = np.random.default_rng(0)
-    hard = np.abs(X[:, 1]) < 0.8
-    h = np.where(hard & (rng.random(len(y)) < 0.4), 1 - y, y)
-    c_h = np.where(hard, 0.3, 0.9)
-    p_y = np.clip(0.2 + 0.6 * y + rng.normal(0, 0.1, len(y)), 0, 1)
-    names = [f"x{i}" for i in range(6)]
-    cands = mine_candidates(X, y, feature_names=names, n_trees_per_length=10, rng=1)
-    return X, y, h, c_h, p_y, cands
+def data(expert_task):
+    return expert_task(400, random_state=4, noise_seed=0, hard_feature=1, p_base=0.2, p_slope=0.6)
 
 
 def test_params_round_trip_and_clone():

@@ -19,13 +19,8 @@ from hmlsim.knapsack.loop import (
     run_loop,
 )
 from hmlsim.knapsack.solvers import SolverParams
-from hmlsim.threads import limited_threads
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    with limited_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

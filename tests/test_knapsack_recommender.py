@@ -19,13 +19,8 @@ from hmlsim.knapsack.recommender import (
     resolve_device,
 )
 from hmlsim.knapsack.utility import economic_performance, random_fill, total_weight
-from hmlsim.threads import limited_threads
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    with limited_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,13 @@ SMALL = {
 }
 
 
+def test_domain_offers_exactly_the_advisor_variants():
+    # a literal copy, so that importing hmlsim.model does not load scikit-learn
+    from hmlsim.advisors import VARIANTS
+
+    assert CLASSIFICATION_ADVISORS == VARIANTS
+
+
 @pytest.mark.parametrize("advisor", CLASSIFICATION_ADVISORS)
 def test_every_advisor_variant_runs_in_the_loop(advisor):
     model = CollaborationModel(advisor=advisor, alpha=0.1, rng=3, **SMALL)

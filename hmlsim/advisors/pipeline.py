@@ -92,6 +92,14 @@ def _fit_key(variant: str, alpha: float) -> tuple:
     return ("TR", "ADB" not in variant, 0.0 if "Cost" in variant else alpha)
 
 
+def _records(labels: dict, *decisions: np.ndarray, **options) -> list[dict]:
+    """Table rows of one variant, α and repetition: ``labels`` + each group's metrics.
+
+    ``decisions`` and ``options`` go to :func:`~hmlsim.advisors.metrics.repetition_metrics`.
+    """
+    return [{**labels, **m} for m in repetition_metrics(*decisions, **options)]
+
+
 def evaluate_advisors(
     ds,
     expert,
@@ -302,55 +310,26 @@ def evaluate_advisors(
         h, ch = np.asarray(h).astype(int), np.asarray(ch, dtype=float)
         uniforms = rep_rng.random(len(y_test))
         for a in alphas:
+            options = dict(alpha=a, loss_weights=lw, groups=groups)
             if include_human:
-                for m in repetition_metrics(
-                    y_test,
-                    h,
-                    h,
-                    h,
-                    np.zeros(len(h), bool),
-                    np.full(len(h), np.nan),
-                    alpha=a,
-                    loss_weights=lw,
-                    groups=groups,
-                ):
-                    records.append(
-                        {
-                            "variant": HUMAN,
-                            "alpha": a,
-                            "repetition": r,
-                            "gated": False,
-                            "n_rules": 0,
-                            **m,
-                        }
-                    )
+                labels = dict(variant=HUMAN, alpha=a, repetition=r, gated=False, n_rules=0)
+                no_advice = (np.zeros(len(h), bool), np.full(len(h), np.nan))
+                records += _records(labels, y_test, h, h, h, *no_advice, **options)
             for variant in variants:
                 advisor = fit.advisors[(variant, a)]
                 advice = advisor.advise(X_test, h, ch, p_y=p_test)
                 accepted, d = team_decisions(
                     advice.y_hat, h, advice.c_model, ch, expert.accept_probability, uniforms
                 )
-                for m in repetition_metrics(
-                    y_test,
-                    h,
-                    advice.y_hat,
-                    d,
-                    accepted,
-                    advice.c_model,
+                labels = dict(
+                    variant=variant,
                     alpha=a,
-                    loss_weights=lw,
-                    groups=groups,
-                ):
-                    records.append(
-                        {
-                            "variant": variant,
-                            "alpha": a,
-                            "repetition": r,
-                            "gated": bool(getattr(advisor, "gated_", False)),
-                            "n_rules": len(advisor.rules_),
-                            **m,
-                        }
-                    )
+                    repetition=r,
+                    gated=bool(getattr(advisor, "gated_", False)),
+                    n_rules=len(advisor.rules_),
+                )
+                team = (advice.y_hat, d, accepted, advice.c_model)
+                records += _records(labels, y_test, h, *team, **options)
     table = pd.DataFrame.from_records(records)
     table.insert(2, "lambda0", lw[0])
     table.insert(3, "lambda1", lw[1])

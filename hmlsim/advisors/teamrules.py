@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from hmlsim.advisors.annealing import AdvisingProblem, anneal_rule_sets
+from hmlsim.advisors.annealing import AdvisingProblem, AnnealingResult, anneal_rule_sets
 from hmlsim.advisors.loss import check_alpha, check_loss_weights, decision_loss, psi
 from hmlsim.advisors.mining import mine_candidates
 from hmlsim.advisors.outcome import (
@@ -218,6 +218,32 @@ class _AdvisorBase(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "rules_"):
             raise ConfigError("advisor", f"{type(self).__name__} is not fitted; call fit first")
+
+    def _advise_inputs(self, X, h, c_human) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Check the advisor is fitted; the feature matrix, h and c^H of new rows."""
+        self._check_fitted()
+        matrix, _ = _matrix_and_names(X, self.feature_names_in_)
+        rows = _check_rows(matrix.shape[0], h=h, c_human=c_human)
+        return matrix, rows["h"].astype(int), rows["c_human"].astype(float)
+
+    def _p_y_given_h(self, matrix, h, c_human, p_y, p_correct) -> np.ndarray:
+        """P(y = 1 | x, h) for ψ: p̂(y | x), conditioned on h where the expertise model is used."""
+        p = self._p_y_for(matrix, p_y)
+        q = self._p_correct_for(matrix, c_human, p_correct)
+        if q is not None:
+            p = posterior_given_decision(p, h, q)
+        return p
+
+    def _anneal(self, problem: AdvisingProblem, rng: np.random.Generator) -> AnnealingResult:
+        """Algorithm 1 with this advisor's annealing parameters."""
+        return anneal_rule_sets(
+            problem,
+            n_iter=self.n_iter,
+            c0=self.c0,
+            n_proposals=self.n_proposals,
+            rule_penalty=self.rule_penalty,
+            rng=make_rng(rng, "annealing"),
+        )
 
     def _silent(self, h: np.ndarray) -> Advice:
         n = len(h)
@@ -474,14 +500,7 @@ class TeamRulesAdvisor(_AdvisorBase):
             loss_weights=lw,
             selective=True,
         )
-        result = anneal_rule_sets(
-            problem,
-            n_iter=self.n_iter,
-            c0=self.c0,
-            n_proposals=self.n_proposals,
-            rule_penalty=self.rule_penalty,
-            rng=make_rng(rng, "annealing"),
-        )
+        result = self._anneal(problem, rng)
         self.annealing_ = result
         self.rules_pos_ = tuple(cands.pos.rules[k] for k in result.pos)
         self.rules_neg_ = tuple(cands.neg.rules[k] for k in result.neg)
@@ -516,10 +535,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         -------
         Advice
         """
-        self._check_fitted()
-        matrix, _ = _matrix_and_names(X, self.feature_names_in_)
-        rows = _check_rows(matrix.shape[0], h=h, c_human=c_human)
-        h_, ch_ = rows["h"].astype(int), rows["c_human"].astype(float)
+        matrix, h_, ch_ = self._advise_inputs(X, h, c_human)
         if self.gated_ or not self.rules_:
             return self._silent(h_)
         names = self.feature_names_in_
@@ -539,10 +555,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         p_acc = np.ones(n)
         if self.accept_ is not None and covered.any():
             p_acc[covered] = self.accept_(conf[covered], ch_[covered])
-        p = self._p_y_for(matrix, p_y)
-        q = self._p_correct_for(matrix, ch_, p_correct)
-        if q is not None:
-            p = posterior_given_decision(p, h_, q)
+        p = self._p_y_given_h(matrix, h_, ch_, p_y, p_correct)
         advise = covered & psi(z, p, h_, p_acc, self.alpha_train_, self.loss_weights)
         return Advice(
             advise=advise,
@@ -642,14 +655,7 @@ class TaskOnlyAdvisor(_AdvisorBase):
             loss_weights=lw,
             selective=False,
         )
-        result = anneal_rule_sets(
-            problem,
-            n_iter=self.n_iter,
-            c0=self.c0,
-            n_proposals=self.n_proposals,
-            rule_penalty=self.rule_penalty,
-            rng=make_rng(rng, "annealing"),
-        )
+        result = self._anneal(problem, rng)
         self.annealing_ = result
         self.rules_ = tuple(cands.pos.rules[k] for k in result.pos)
         self.n_iter_ = result.nit
@@ -784,10 +790,7 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
 
     def advise(self, X, h, c_human, p_y=None, p_correct=None) -> Advice:
         """Task-only advice gated by ψ (eq. 5) with p̂(a), α and P(y | x, h)."""
-        self._check_fitted()
-        matrix, _ = _matrix_and_names(X, self.feature_names_in_)
-        rows = _check_rows(matrix.shape[0], h=h, c_human=c_human)
-        h_, ch_ = rows["h"].astype(int), rows["c_human"].astype(float)
+        matrix, h_, ch_ = self._advise_inputs(X, h, c_human)
         if self.gated_:
             return self._silent(h_)
         base = self.task_only_.advise(matrix, h_)
@@ -796,10 +799,7 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
             if self.accept_ is None
             else np.asarray(self.accept_(base.c_model, ch_), dtype=float)
         )
-        p = self._p_y_for(matrix, p_y)
-        q = self._p_correct_for(matrix, ch_, p_correct)
-        if q is not None:
-            p = posterior_given_decision(p, h_, q)
+        p = self._p_y_given_h(matrix, h_, ch_, p_y, p_correct)
         advise = psi(base.y_hat, p, h_, p_acc, check_alpha(self.alpha), self.loss_weights)
         return Advice(
             advise,

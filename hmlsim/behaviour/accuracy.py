@@ -135,6 +135,26 @@ def _rows_of(split: Split, group: str) -> np.ndarray:
     return split.group(group)
 
 
+def _group_rules(rules, field: str) -> tuple[tuple[str, float], ...]:
+    """``(group, value)`` pairs from a mapping or a sequence; each value checked in [0, 1]."""
+    rules = rules.items() if isinstance(rules, Mapping) else rules
+    rules = tuple((str(g), float(v)) for g, v in rules)
+    for group, value in rules:
+        check_probability(f"{field}[{group}]", value)
+    return rules
+
+
+def _first_match(split: Split, rules: tuple[tuple[str, float], ...], default: float) -> np.ndarray:
+    """Per row: the value of the first rule whose group holds the row, else ``default``."""
+    out = np.full(len(split), default, dtype=float)
+    assigned = np.zeros(len(split), dtype=bool)
+    for group, value in rules:
+        rows = _rows_of(split, group) & ~assigned
+        out[rows] = value
+        assigned |= rows
+    return out
+
+
 @dataclass(frozen=True)
 class AccuracyMap:
     """Accuracy by declared group: the first rule whose group holds gives the row's accuracy.
@@ -157,10 +177,7 @@ class AccuracyMap:
     default: float
 
     def __post_init__(self) -> None:
-        rules = self.rules.items() if isinstance(self.rules, Mapping) else self.rules
-        rules = tuple((str(g), float(a)) for g, a in rules)
-        for group, accuracy in rules:
-            check_probability(f"accuracy[{group}]", accuracy)
+        rules = _group_rules(self.rules, "accuracy")
         check_probability("default", self.default)
         object.__setattr__(self, "rules", rules)
 
@@ -170,13 +187,7 @@ class AccuracyMap:
         return cls(((group, inside),), default=outside)
 
     def correct_probability(self, split: Split) -> np.ndarray:
-        p = np.full(len(split), self.default, dtype=float)
-        assigned = np.zeros(len(split), dtype=bool)
-        for group, accuracy in self.rules:
-            rows = _rows_of(split, group) & ~assigned
-            p[rows] = accuracy
-            assigned |= rows
-        return p
+        return _first_match(split, self.rules, self.default)
 
 
 def check_groups(split: Split, groups: Sequence[str]) -> None:

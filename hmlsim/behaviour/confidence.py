@@ -21,13 +21,12 @@ always right, 0.2 where right 60% of the time: the released code's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from hmlsim.behaviour.accuracy import DifficultyModel, _rows_of
+from hmlsim.behaviour.accuracy import DifficultyModel, _first_match, _group_rules, _rows_of
 from hmlsim.data.splits import Split
 from hmlsim.errors import ConfigError, check_probability
 
@@ -105,18 +104,9 @@ class ConfidenceMap:
     default: float
 
     def __post_init__(self) -> None:
-        rules = self.rules.items() if isinstance(self.rules, Mapping) else self.rules
-        rules = tuple((str(g), float(c)) for g, c in rules)
-        for group, value in rules:
-            check_probability(f"confidence[{group}]", value)
+        rules = _group_rules(self.rules, "confidence")
         check_probability("default", self.default)
         object.__setattr__(self, "rules", rules)
 
     def confidence(self, split: Split, p_correct: np.ndarray) -> np.ndarray:
-        c = np.full(len(split), self.default, dtype=float)
-        assigned = np.zeros(len(split), dtype=bool)
-        for group, value in self.rules:
-            rows = _rows_of(split, group) & ~assigned
-            c[rows] = value
-            assigned |= rows
-        return c
+        return _first_match(split, self.rules, self.default)

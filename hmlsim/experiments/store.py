@@ -39,6 +39,18 @@ FORMATS = ("parquet", "csv")
 ADDED_COLUMNS = ("run_key", "replicate", "seed")
 
 
+def _task_record(task: Any) -> dict[str, Any]:
+    """The fields naming a run in ``run.json`` and ``failures/<key>.json``."""
+    return {
+        "key": task.key,
+        "scenario": task.scenario,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "axes": task.axis_values,
+        "config": task.config,
+    }
+
+
 def _scalar(value: Any) -> Any:
     """An axis value as one table cell: unwrap one-element lists, JSON for the rest."""
     if isinstance(value, (list, tuple)):
@@ -155,12 +167,7 @@ class ResultStore:
         write_json(
             tmp / "run.json",
             {
-                "key": task.key,
-                "scenario": task.scenario,
-                "replicate": task.replicate,
-                "seed": task.seed,
-                "axes": task.axis_values,
-                "config": task.config,
+                **_task_record(task),
                 "elapsed_s": round(float(outcome.elapsed_s), 6),
                 "format": self.fmt,
             },
@@ -178,12 +185,7 @@ class ResultStore:
         write_json(
             path,
             {
-                "key": task.key,
-                "scenario": task.scenario,
-                "replicate": task.replicate,
-                "seed": task.seed,
-                "axes": task.axis_values,
-                "config": task.config,
+                **_task_record(task),
                 "error": outcome.error,
                 "traceback": outcome.traceback,
             },

@@ -30,7 +30,9 @@ from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
-#: the advisor variants of the TeamRules paper (Table 1, Appendix B)
+#: the advisor variants of the TeamRules paper (Table 1, Appendix B); the same as
+#: :data:`hmlsim.advisors.VARIANTS` (tested), written out so that importing the model
+#: does not load scikit-learn
 CLASSIFICATION_ADVISORS: tuple[str, ...] = (
     "TR",
     "TR-no(ADB)",
