@@ -68,11 +68,6 @@ def make_rng(seed: SeedLike = None, *key: Hashable) -> np.random.Generator:
     return np.random.default_rng(derive_seed(int(seed), *key) if key else int(seed))
 
 
-def spawn(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
-    """Split ``rng`` into ``n`` independent child generators."""
-    return rng.spawn(n)
-
-
 def torch_generator(rng_or_seed: SeedLike, device: str = "cpu") -> torch.Generator:
     """Return a ``torch.Generator`` seeded from a NumPy Generator or an integer seed."""
     import torch

@@ -101,11 +101,6 @@ def write_result(
     return written
 
 
-def _field_type(config_cls: type, f: dataclasses.Field) -> Any:
-    hints = typing.get_type_hints(config_cls)
-    return hints.get(f.name, str)
-
-
 def _coerce(field_name: str, annotation: Any, raw: Any) -> Any:
     """Convert ``raw`` (often a string from the CLI or TOML) to the field's type."""
     origin = typing.get_origin(annotation)
@@ -144,7 +139,8 @@ def _coerce(field_name: str, annotation: Any, raw: Any) -> Any:
 
 def config_fields(config_cls: type) -> dict[str, Any]:
     """Map each field name of a scenario ``Config`` to its type annotation."""
-    return {f.name: _field_type(config_cls, f) for f in dataclasses.fields(config_cls)}
+    hints = typing.get_type_hints(config_cls)
+    return {f.name: hints.get(f.name, str) for f in dataclasses.fields(config_cls)}
 
 
 def make_config(
