@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -36,17 +35,15 @@ from hmlsim.advisors.outcome import out_of_fold_proba
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
 
-FICO_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "heloc_dataset_v1.csv"
-
 
 def prepare(name: str, seed: int = 20):
     """Dataset, candidates, p̂(y|x), p̂(a) and one expert draw on the training split."""
     from hmlsim.behaviour import fit_discretion_model, make_expert
-    from hmlsim.data import load_dataset
+    from hmlsim.data import load_dataset, resolve_fico_path
 
     path = None
     if name == "fico":
-        path = os.environ.get("HMLSIM_FICO_PATH") or str(FICO_DEFAULT)
+        path = resolve_fico_path()
     ds = load_dataset(name, path=path, seed=seed)
     expert = make_expert(ds, decision="difficulty", confidence="accuracy", rng=seed)
     rng = make_rng(seed)

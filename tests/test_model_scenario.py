@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hmlsim.data import loaders
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.scenario import make_config, write_result
 from hmlsim.scenarios import SCENARIOS
@@ -30,7 +31,7 @@ def test_registered():
 
 def test_tiny_run_tables_summary_and_figures(tmp_path, monkeypatch):
     monkeypatch.delenv("HMLSIM_FICO_PATH", raising=False)
-    monkeypatch.setattr(scenario, "SHARED_FICO", tmp_path / "absent.csv")
+    monkeypatch.setattr(loaders, "DEFAULT_FICO_PATH", tmp_path / "absent.csv")
     config = make_config(scenario, TINY, quick=True)
     result = scenario.run(config)
     summary = result.summary

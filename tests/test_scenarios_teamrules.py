@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hmlsim.data import loaders
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.scenario import load_scenario, make_config, scenario_main
 from hmlsim.scenarios import SCENARIOS
@@ -184,7 +185,7 @@ def test_prohibitive_shares_the_value_config() -> None:
 def test_fico_path_lookup(tmp_path: Path, monkeypatch) -> None:
     missing = tmp_path / "nowhere.csv"
     monkeypatch.delenv("HMLSIM_FICO_PATH", raising=False)
-    monkeypatch.setattr(common, "DEFAULT_FICO_PATH", missing)
+    monkeypatch.setattr(loaders, "DEFAULT_FICO_PATH", missing)
     assert common.resolve_fico_path("") is None
     keep, skipped = common.available_datasets(("heart", "fico"))
     assert keep == ["heart"] and "fico" in skipped and "HMLSIM_FICO_PATH" in skipped["fico"]
@@ -199,7 +200,7 @@ def test_fico_path_lookup(tmp_path: Path, monkeypatch) -> None:
 
 def test_value_skips_fico_with_a_note(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("HMLSIM_FICO_PATH", raising=False)
-    monkeypatch.setattr(common, "DEFAULT_FICO_PATH", tmp_path / "nowhere.csv")
+    monkeypatch.setattr(loaders, "DEFAULT_FICO_PATH", tmp_path / "nowhere.csv")
     module = load_scenario("teamrules_value")
     result = module.run(make_config(module, {"datasets": "fico"}, quick=True))
     assert "fico" in result.summary["skipped"]

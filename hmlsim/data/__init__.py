@@ -10,12 +10,20 @@ Examples
 
 from hmlsim.data.builtin import BUILTIN, FICO, HEART, HR
 from hmlsim.data.encoding import FeatureEncoder
-from hmlsim.data.loaders import PAPER_SEED, Dataset, load_dataset, read_table
+from hmlsim.data.loaders import (
+    DEFAULT_FICO_PATH,
+    PAPER_SEED,
+    Dataset,
+    load_dataset,
+    read_table,
+    resolve_fico_path,
+)
 from hmlsim.data.spec import DatasetSpec, GroupCondition, group_mask
 from hmlsim.data.splits import SPLIT_NAMES, Split, paper_split_positions
 
 __all__ = [
     "BUILTIN",
+    "DEFAULT_FICO_PATH",
     "FICO",
     "HEART",
     "HR",
@@ -30,4 +38,5 @@ __all__ = [
     "load_dataset",
     "paper_split_positions",
     "read_table",
+    "resolve_fico_path",
 ]

@@ -152,6 +152,37 @@ def _spec_for(dataset: str | DatasetSpec) -> DatasetSpec:
     return BUILTIN[dataset]
 
 
+#: where FICO HELOC is looked for when neither an explicit path nor HMLSIM_FICO_PATH is
+#: given: ``shared/data`` beside the repository checkout (an editable install)
+DEFAULT_FICO_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "heloc_dataset_v1.csv"
+
+
+def resolve_fico_path(explicit: str | os.PathLike | None = "") -> Path | None:
+    """Where FICO HELOC is read from, or None when it is not available.
+
+    Order: ``explicit`` (a scenario's ``fico_path``), then the ``HMLSIM_FICO_PATH``
+    environment variable, then :data:`DEFAULT_FICO_PATH`. An explicit path or
+    environment variable that names a missing file raises, since the user
+    asked for it; the default is used only when it exists.
+
+    Raises
+    ------
+    ConfigError
+        ``fico_path`` when an explicitly given file does not exist.
+    """
+    for source, value in (
+        ("fico_path", explicit),
+        ("HMLSIM_FICO_PATH", os.environ.get("HMLSIM_FICO_PATH", "")),
+    ):
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise ConfigError("fico_path", f"{source} names {path}, which does not exist")
+            return path
+    default = Path(DEFAULT_FICO_PATH)
+    return default if default.is_file() else None
+
+
 def load_dataset(
     dataset: str | DatasetSpec,
     path: str | os.PathLike | None = None,

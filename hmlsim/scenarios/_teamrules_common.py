@@ -15,7 +15,7 @@ FICO
 ----
 FICO HELOC is never shipped. :func:`resolve_fico_path` looks, in this order, at
 the scenario's ``fico_path`` field, the ``HMLSIM_FICO_PATH`` environment
-variable and :data:`DEFAULT_FICO_PATH` (``/work/shared/data/heloc_dataset_v1.csv``);
+variable and :data:`hmlsim.data.loaders.DEFAULT_FICO_PATH` (``shared/data`` beside the checkout);
 when none exists, the scenarios skip FICO and say so in ``summary.json``.
 
 Threads
@@ -34,13 +34,14 @@ import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import HUMAN, METRICS, VARIANTS, evaluate_advisors
+from hmlsim.data import loaders
+from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError, check_choice
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
@@ -49,38 +50,11 @@ log = logging.getLogger(__name__)
 
 DATASETS = ("heart", "fico", "hr")
 DECISIONS = ("difficulty", "group")
-#: the shared copy of FICO HELOC used when neither ``fico_path`` nor HMLSIM_FICO_PATH is set
-DEFAULT_FICO_PATH = Path("/work/shared/data/heloc_dataset_v1.csv")
 #: the paper's first split seed; run r uses split seed 20 + r
 PAPER_SPLIT_SEEDS = tuple(range(20, 30))
 
 #: per-run table columns that identify an observation (besides the context columns)
 KEY_COLUMNS = ("variant", "alpha", "lambda0", "lambda1", "gated", "group")
-
-
-def resolve_fico_path(explicit: str | os.PathLike | None = "") -> Path | None:
-    """Where FICO HELOC is read from, or None when it is not available.
-
-    Order: ``explicit`` (a scenario's ``fico_path``), then the ``HMLSIM_FICO_PATH``
-    environment variable, then :data:`DEFAULT_FICO_PATH`. An explicit path or
-    environment variable that names a missing file raises, since the user
-    asked for it; the default is used only when it exists.
-
-    Raises
-    ------
-    ConfigError
-        ``fico_path`` when an explicitly given file does not exist.
-    """
-    for source, value in (
-        ("fico_path", explicit),
-        ("HMLSIM_FICO_PATH", os.environ.get("HMLSIM_FICO_PATH", "")),
-    ):
-        if value:
-            path = Path(value).expanduser()
-            if not path.is_file():
-                raise ConfigError("fico_path", f"{source} names {path}, which does not exist")
-            return path
-    return DEFAULT_FICO_PATH if DEFAULT_FICO_PATH.is_file() else None
 
 
 def load_context_data(dataset: str, split_seed: int, fico_path: str | os.PathLike | None = ""):
@@ -100,7 +74,7 @@ def available_datasets(datasets: Sequence[str], fico_path: str = "") -> tuple[li
         if name == "fico" and resolve_fico_path(fico_path) is None:
             skipped[name] = (
                 f"skipped: FICO HELOC not found (set the fico_path field or HMLSIM_FICO_PATH; "
-                f"default {DEFAULT_FICO_PATH} does not exist)"
+                f"default {loaders.DEFAULT_FICO_PATH} does not exist)"
             )
             log.warning("FICO skipped: no data file")
         else:

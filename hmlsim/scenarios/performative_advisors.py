@@ -31,7 +31,6 @@ skipped with a note in ``summary.json``.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError, check_choice, check_positive, check_probability
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.seeding import derive_seed
@@ -54,9 +54,6 @@ ADVISOR_CHOICES = (
     "Task-only",
     "TR-SelectiveOnly",
 )
-
-#: where FICO is looked for when neither ``fico_path`` nor HMLSIM_FICO_PATH is set
-SHARED_FICO = Path(__file__).resolve().parents[3] / "shared" / "data" / "heloc_dataset_v1.csv"
 
 
 @dataclass(frozen=True)
@@ -118,11 +115,8 @@ QUICK: dict[str, Any] = {
 
 
 def fico_file(config: Config) -> Path | None:
-    """The FICO file to use, or ``None`` when none is available."""
-    for candidate in (config.fico_path, os.environ.get("HMLSIM_FICO_PATH", ""), SHARED_FICO):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+    """The FICO file to use, or ``None`` when none is available (see ``resolve_fico_path``)."""
+    return resolve_fico_path(config.fico_path)
 
 
 def run_one(

@@ -15,8 +15,8 @@ its SE; task-only diminishes value at the highest α), the task-only advisor's
 test accuracy, the human's accuracy and the discretion model's AUC.
 
 FICO is read from ``fico_path``, else ``HMLSIM_FICO_PATH``, else
-``/work/shared/data/heloc_dataset_v1.csv`` (see
-:func:`hmlsim.scenarios._teamrules_common.resolve_fico_path`); when none
+``shared/data/heloc_dataset_v1.csv`` beside the checkout (see
+:func:`hmlsim.data.resolve_fico_path`); when none
 exists FICO is skipped with a note under ``skipped`` in the summary.
 
 :mod:`hmlsim.scenarios.teamrules_prohibitive` (Appendix C.1) is this study
