@@ -11,6 +11,9 @@ u_{t+1} = ℓ(Φ(u_t)). This package holds
 - :mod:`~hmlsim.dynamics.fixed_points`: exact stable points (classified) and cycles;
 - :mod:`~hmlsim.dynamics.basins`: attractors and basins on the ε-grid (networkx);
 - :mod:`~hmlsim.dynamics.analysis`: all of it in one report;
+- :mod:`~hmlsim.dynamics.learning_map`: the empirical learning map of simulated
+  runs (pooled transitions u_t → u_{t+1}), its stable points with bootstrap
+  standard errors and its basins, never outside the visited utilities;
 - :mod:`~hmlsim.dynamics.propositions`: Propositions 1–2 and the stable-point
   facts as reusable checks;
 - :mod:`~hmlsim.dynamics.plots`: Φ, cobwebs, stable points, basins (PNG + SVG).
@@ -23,6 +26,7 @@ Examples
 [(0.926, 'attracting')]
 """
 
+from hmlsim.dynamics import learners
 from hmlsim.dynamics.analysis import DynamicsReport, analyse
 from hmlsim.dynamics.basins import Attractor, Basins, find_basins
 from hmlsim.dynamics.characteristic import (
@@ -50,11 +54,22 @@ from hmlsim.dynamics.learners import (
     QuantisedLearner,
     TiltedLearner,
     epsilon_grid,
-    learning_map,
     make_learner,
     quantise,
 )
+from hmlsim.dynamics.learning_map import (
+    EmpiricalLearningMap,
+    LearningMapBin,
+    MapBasin,
+    MapFixedPoint,
+    endpoints_by_start,
+    plot_learning_map,
+)
 from hmlsim.dynamics.paths import LearningPath, iterate, learning_path, proposition_bound
+
+# Importing the submodule hmlsim.dynamics.learning_map binds that name on this
+# package to the module; the public name is the function ℓ ∘ Φ of learners.py.
+learning_map = learners.learning_map
 
 __all__ = [
     "EXTRAPOLATE",
@@ -65,9 +80,13 @@ __all__ = [
     "Characteristic",
     "Cycle",
     "DynamicsReport",
+    "EmpiricalLearningMap",
     "EmpiricalPhi",
     "Learner",
+    "LearningMapBin",
     "LearningPath",
+    "MapBasin",
+    "MapFixedPoint",
     "MonotoneLearner",
     "PerfectLearner",
     "QuantisedLearner",
@@ -76,6 +95,7 @@ __all__ = [
     "TiltedLearner",
     "analyse",
     "as_characteristic",
+    "endpoints_by_start",
     "epsilon_grid",
     "epsilon_stable_intervals",
     "find_basins",
@@ -87,6 +107,7 @@ __all__ = [
     "learning_path",
     "make_learner",
     "parse_points",
+    "plot_learning_map",
     "proposition_bound",
     "quantise",
 ]
