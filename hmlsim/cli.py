@@ -3,13 +3,17 @@
 Each sub-command lives beside the code it drives (``hmlsim/dynamics/cli.py``
 for ``fixed-points``, ``hmlsim/experiments/cli.py`` for ``run`` and ``sweep``,
 ``hmlsim/visualization/cli.py`` for ``viz``) and exposes
-``register(subparsers)``; heavy imports happen inside the handlers so that
-``hmlsim --help`` is instant.
+``register(subparsers)``. Only the module of the command being run is
+imported: ``hmlsim --help`` lists the commands from :data:`COMMANDS` alone, so
+it starts without NumPy, pandas or SciPy (``hmlsim.dynamics`` imports
+networkx and SciPy as a package). Inside the command modules, heavy imports
+happen in the handlers.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import logging
 import sys
@@ -17,29 +21,70 @@ from collections.abc import Sequence
 
 from hmlsim.errors import ConfigError
 
-COMMAND_MODULES = (
-    "hmlsim.dynamics.cli",
-    "hmlsim.experiments.cli",
-    "hmlsim.visualization.cli",
-)
+#: sub-command -> (module whose ``register`` adds its parser, line for ``hmlsim --help``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "fixed-points": (
+        "hmlsim.dynamics.cli",
+        "stable points, basins and learning path of a measured characteristic function",
+    ),
+    "run": (
+        "hmlsim.experiments.cli",
+        "run a scenario and write its tables, figures and summary.json",
+    ),
+    "sweep": (
+        "hmlsim.experiments.cli",
+        "run a scenario over a grid of parameters and seeds (resumable)",
+    ),
+    "viz": (
+        "hmlsim.visualization.cli",
+        "start the interactive visualization server (Mesa SolaraViz)",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every sub-command registered."""
+def command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv``: the first word that is not an option."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: ``command`` in full, every other sub-command by name only.
+
+    Parameters
+    ----------
+    command : str, optional
+        The sub-command to be parsed; its module is imported and registers
+        its parser(s). The other sub-commands get a placeholder that only
+        carries their line of ``hmlsim --help`` (from :data:`COMMANDS`).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     parser = argparse.ArgumentParser(
         prog="hmlsim",
         description="Simulate human-ML collaboration over deployment epochs.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    chosen = COMMANDS[command][0] if command in COMMANDS else None
+    if chosen is not None:
+        importlib.import_module(chosen).register(subparsers)  # all of that module's commands
+    for name, (module, summary) in COMMANDS.items():
+        if module != chosen:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hmlsim``; returns the exit status (2 for bad input, with a one-line error)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = command_of(argv)
+    parser = build_parser(command)
+    if command is not None and command not in COMMANDS:
+        close = difflib.get_close_matches(command, COMMANDS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(COMMANDS)}"
+        parser.error(f"unknown command {command!r}; {hint}")
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "accepts_extra", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -118,10 +118,12 @@ def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``fixed-points`` sub-command."""
+    """Add the ``fixed-points`` sub-command.
+
+    Its line of ``hmlsim --help`` is in :data:`hmlsim.cli.COMMANDS`.
+    """
     parser = subparsers.add_parser(
         "fixed-points",
-        help="stable points, basins and learning path of a measured characteristic function",
         description="Find the stable points of the learning dynamics u -> l(Phi(u)) for a "
         "characteristic function Phi given by measured points (linear interpolation), "
         "classify them, report their basins of attraction on the epsilon-grid and the "

@@ -62,10 +62,12 @@ def _viz(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``viz`` sub-command."""
+    """Add the ``viz`` sub-command.
+
+    Its line of ``hmlsim --help`` is in :data:`hmlsim.cli.COMMANDS`.
+    """
     parser = subparsers.add_parser(
         "viz",
-        help="start the interactive visualization server (Mesa SolaraViz)",
         description="Serve the interactive model page with Solara. Run `hmlsim viz --setup` "
         "once to fetch the page's front-end files; the server itself works offline.",
     )
