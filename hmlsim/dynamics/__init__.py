@@ -11,12 +11,15 @@ u_{t+1} = ℓ(Φ(u_t)). This package holds
 - :mod:`~hmlsim.dynamics.fixed_points`: exact stable points (classified) and cycles;
 - :mod:`~hmlsim.dynamics.basins`: attractors and basins on the ε-grid (networkx);
 - :mod:`~hmlsim.dynamics.analysis`: all of it in one report;
-- :mod:`~hmlsim.dynamics.learning_map`: the empirical learning map of simulated
-  runs (pooled transitions u_t → u_{t+1}), its stable points with bootstrap
-  standard errors and its basins, never outside the visited utilities;
+- :mod:`~hmlsim.dynamics.empirical_map`: the empirical learning map of simulated
+  runs (pooled transitions u_t → u_{t+1}; its bins and drift test in
+  :mod:`~hmlsim.dynamics.map_bins`);
+- :mod:`~hmlsim.dynamics.map_points`: its stable points with bootstrap standard
+  errors and its basins, never outside the visited utilities;
 - :mod:`~hmlsim.dynamics.propositions`: Propositions 1–2 and the stable-point
   facts as reusable checks;
-- :mod:`~hmlsim.dynamics.plots`: Φ, cobwebs, stable points, basins (PNG + SVG).
+- :mod:`~hmlsim.dynamics.plots`: Φ, cobwebs, stable points, basins (PNG + SVG);
+  :mod:`~hmlsim.dynamics.map_plots`: empirical learning maps with their cobwebs.
 
 Examples
 --------
@@ -26,7 +29,6 @@ Examples
 [(0.926, 'attracting')]
 """
 
-from hmlsim.dynamics import learners
 from hmlsim.dynamics.analysis import DynamicsReport, analyse
 from hmlsim.dynamics.basins import Attractor, Basins, find_basins
 from hmlsim.dynamics.characteristic import (
@@ -38,6 +40,7 @@ from hmlsim.dynamics.characteristic import (
     as_characteristic,
     parse_points,
 )
+from hmlsim.dynamics.empirical_map import EmpiricalLearningMap, endpoints_by_start
 from hmlsim.dynamics.fixed_points import (
     KINDS,
     Cycle,
@@ -54,22 +57,14 @@ from hmlsim.dynamics.learners import (
     QuantisedLearner,
     TiltedLearner,
     epsilon_grid,
+    learning_map,
     make_learner,
     quantise,
 )
-from hmlsim.dynamics.learning_map import (
-    EmpiricalLearningMap,
-    LearningMapBin,
-    MapBasin,
-    MapFixedPoint,
-    endpoints_by_start,
-    plot_learning_map,
-)
+from hmlsim.dynamics.map_bins import LearningMapBin
+from hmlsim.dynamics.map_plots import plot_learning_map
+from hmlsim.dynamics.map_points import MapBasin, MapFixedPoint
 from hmlsim.dynamics.paths import LearningPath, iterate, learning_path, proposition_bound
-
-# Importing the submodule hmlsim.dynamics.learning_map binds that name on this
-# package to the module; the public name is the function ℓ ∘ Φ of learners.py.
-learning_map = learners.learning_map
 
 __all__ = [
     "EXTRAPOLATE",

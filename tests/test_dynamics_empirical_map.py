@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import json
 import subprocess
@@ -330,7 +329,7 @@ def test_other_bad_input_names_its_field():
         assert info.value.field == field
 
 
-# -- plot, exports, doctests -------------------------------------------------------------
+# -- plot and exports -------------------------------------------------------------------
 
 
 def test_plot_draws_each_map_its_points_and_the_cobwebs(tmp_path):
@@ -367,6 +366,9 @@ def test_plot_on_given_axes_with_a_single_map():
 
 def test_the_package_keeps_the_learner_function_and_stays_light():
     assert learning_map is hmlsim.dynamics.learners.learning_map
+    assert hmlsim.dynamics.learning_map is hmlsim.dynamics.learners.learning_map
+    with pytest.raises(ModuleNotFoundError):  # no submodule shadows the function
+        importlib.import_module("hmlsim.dynamics.learning_map")
     assert isinstance(MapBasin("exits upward", None, ((0.5, 0.6),), 1.0).describe(), str)
     code = (
         "import sys, hmlsim.dynamics; print('matplotlib' in sys.modules, 'seaborn' in sys.modules)"
@@ -375,11 +377,3 @@ def test_the_package_keeps_the_learner_function_and_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
-
-
-def test_docstring_examples():
-    # not `import hmlsim.dynamics.learning_map as module`: that name on the
-    # package is the learner function (see test above)
-    module = importlib.import_module("hmlsim.dynamics.learning_map")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 5
