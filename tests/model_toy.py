@@ -35,7 +35,7 @@ class CoinDomain:
     def make_experts(self, n, rng):
         return [("coin", self.accuracy + 0.05 * (i % 2)) for i in range(n)]
 
-    def initial_advisor(self, rng):
+    def initial_advisor(self, rng, variant=None):
         return 0.0  # threshold: predicts heads when feature < threshold
 
     def decide(self, behaviour, cases, rng):
@@ -43,19 +43,19 @@ class CoinDomain:
         h = np.where(right, cases.truth, 1 - cases.truth)
         return Decisions(labels=h, confidence=np.full(len(cases), behaviour))
 
-    def advise(self, advisor, cases, decisions):
+    def advise(self, advisor, cases, decisions, explore=None):
         y_hat = (cases.features < advisor).astype(int)
         return Advice(
             mask=np.ones(len(cases), bool), labels=y_hat, confidence=np.full(len(cases), 0.7)
         )
 
-    def respond(self, behaviour, cases, decisions, advice, rng):
+    def respond(self, behaviour, cases, decisions, advice, rng, shift=0.0):
         contradicted = advice.mask & (advice.labels != decisions.labels)
         accepted = contradicted & (rng.random(len(cases)) < 0.5)
         return Response(np.where(accepted, advice.labels, decisions.labels), contradicted, accepted)
 
-    def retrain(self, advisor, features, labels, observed, rng):
-        return float(np.mean(np.concatenate(labels)))
+    def retrain(self, advisor, data, rng):
+        return float(np.mean(np.concatenate(data.d)))
 
     def model_utility(self, advisor, cases):
         return ((cases.features < advisor).astype(int) == cases.truth).astype(float)

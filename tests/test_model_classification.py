@@ -55,14 +55,9 @@ def test_firm_trains_on_final_decisions_and_experts_see_advice():
     for got, final, truth in zip(trained, finals, truths, strict=True):
         np.testing.assert_array_equal(got, final)
         assert not np.array_equal(got, truth)  # 60%-accurate rows: labels are not the truth
-    seen = model.firm.history[-1]
-    assert all(
-        isinstance(item["features"], pd.DataFrame) for items in seen.values() for item in items
-    )
-    assert all(
-        item["features"] is x
-        for item, x in zip([i for items in seen.values() for i in items], features, strict=True)
-    )
+    seen = model.firm.ledger.epochs[-1]
+    assert all(isinstance(obs.features, pd.DataFrame) for obs in seen)
+    assert all(obs.features is x for obs, x in zip(seen, features, strict=True))
 
 
 def test_same_seed_identical_frames_on_the_real_stack():

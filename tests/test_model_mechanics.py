@@ -48,7 +48,10 @@ def test_collects_at_init_and_once_per_step_with_group_reporters():
     model = run(1, steps=4, n_experts=4, n_advisors=2)
     table = model.datacollector.get_model_vars_dataframe()
     assert len(table) == 5
-    assert np.isnan(table["team_utility"].iloc[0]) and table["team_utility"].iloc[1:].notna().all()
+    # u and Φ(u) are measured on the evaluation cases from the start; live decisions from epoch 1
+    assert table["team_utility"].notna().all()
+    assert np.isnan(table["live_team_utility"].iloc[0])
+    assert table["live_team_utility"].iloc[1:].notna().all()
     assert {"advising_rate[group 1]", "acceptance_rate[group 2]"} <= set(table.columns)
     experts = model.datacollector.get_agenttype_vars_dataframe(ExpertAgent)
     assert experts.index.get_level_values("Step").nunique() == 5
@@ -61,27 +64,32 @@ def test_experts_share_the_epoch_cases():
     assert sum(sizes) == 90 and max(sizes) - min(sizes) <= 1
 
 
-def test_firm_retrains_on_final_decisions_only():
+def test_firm_retrains_on_what_it_observed_only():
     model = run(3, steps=3)
     entry = model.firm.retrain_log[-1]
-    # the firm trained after epoch 2 on the final decisions of epoch 2
-    finals = [e.response for e in model.agents_by_type[ExpertAgent]]
-    assert len(entry["labels"]) == len(finals)
-    # entries recorded before epoch 3 started: compare with the history it kept
-    recorded = [item["labels"] for items in model.firm.history[-1].values() for item in items]
-    for got, kept in zip(entry["labels"], recorded, strict=True):
-        np.testing.assert_array_equal(got, kept)
-    # the labels are the experts' final decisions, not the hidden truth
-    stored = model.firm.history[-1]
-    assert set(next(iter(stored.values()))[0]) == {
+    observed = model.firm.ledger.epochs[-1]  # what the firm recorded of epoch 2
+    assert len(entry["labels"]) == len(observed) == len(model.agents_by_type[ExpertAgent])
+    for got, seen in zip(entry["labels"], observed, strict=True):
+        np.testing.assert_array_equal(got, seen.d)
+    # an observation has the fields of SPEC D and no ground truth
+    fields = set(observed[0].__dataclass_fields__)
+    assert fields == {
+        "epoch",
+        "expert",
+        "group",
         "features",
-        "labels",
         "h",
         "c_h",
+        "advised",
+        "explored",
+        "y_hat",
         "c_m",
         "contradicted",
         "accepted",
+        "d",
     }
+    # without an audit channel no truth reaches the firm
+    assert np.isnan(entry["audited"]).all()
 
 
 def test_retraining_labels_equal_final_decisions_not_truth(monkeypatch):
@@ -89,18 +97,18 @@ def test_retraining_labels_equal_final_decisions_not_truth(monkeypatch):
     domain = CoinDomain(accuracy=0.6)
     original = domain.retrain
 
-    def spy(advisor, features, labels, observed, rng):
-        seen.append((features, labels))
-        return original(advisor, features, labels, observed, rng)
+    def spy(advisor, data, rng):
+        seen.append(data)
+        return original(advisor, data, rng)
 
     monkeypatch.setattr(domain, "retrain", spy)
     model = CollaborationModel(domain=domain, cases_per_epoch=80, rng=5)
     model.step()
     finals = {id(e): (e.cases, e.response.labels) for e in model.agents_by_type[ExpertAgent]}
     model.step()
-    features, labels = seen[-1]
+    data = seen[-1]
     expected = list(finals.values())
-    for (cases, final), got_x, got_y in zip(expected, features, labels, strict=True):
+    for (cases, final), got_x, got_y in zip(expected, data.features, data.d, strict=True):
         np.testing.assert_array_equal(got_y, final)
         assert got_x is cases.features  # features only: the Cases (with truth) stay hidden
         assert not np.array_equal(got_y, cases.truth)  # 60% experts: labels differ from truth
@@ -121,7 +129,8 @@ def test_stop_at_stable_stops_the_run():
         steps += 1
     assert not model.running and model.stable_point is not None
     assert model.stable_point.epoch == model.steps
-    assert abs(model.stable_point.model_utility - model.stable_point.team_utility) < 0.1
+    point = model.stable_point
+    assert abs(point.phi - point.u) <= 0.05 and point.ci_low <= 0 <= point.ci_high
 
 
 def test_learner_tilt_scales_model_utility_and_withholds_advice():

@@ -87,6 +87,13 @@ class AdvisingProblem:
     selective : bool
         Advise only where ψ holds (TeamRules); False advises wherever a rule
         covers (used by the task-only optimisation).
+    y_belief : ndarray of float, shape (n,), optional
+        The trainer's belief P(y = 1) per row, when the labels ``y`` are not
+        the truth (the performative loop, SPEC D). The objective is then the
+        *expected* team loss under this belief (V(y, ·) replaced by
+        E_y[V(y, ·)]); a row whose truth is known has belief 0 or 1, which
+        gives the loss of eq. 3 exactly. Moves read the believed class
+        (belief >= 0.5). ``None``: the labels ``y`` are the truth (the paper).
     """
 
     candidates: RuleCandidates
@@ -98,9 +105,14 @@ class AdvisingProblem:
     alpha: float = 0.0
     loss_weights: tuple[float, float] = (1.0, 1.0)
     selective: bool = True
+    y_belief: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.candidates.n_rows
+        if self.y_belief is not None:
+            belief = np.asarray(self.y_belief, dtype=float)
+            if belief.shape != (n,) or not np.all((belief >= 0) & (belief <= 1)):
+                raise ConfigError("y_belief", f"must be {n} probabilities in [0, 1]")
         for name in ("y", "h", "c_human", "p_y"):
             value = np.asarray(getattr(self, name))
             if value.shape != (n,):
@@ -175,18 +187,24 @@ class _Prepared:
         self.problem = problem
         self.pos, self.neg = cands.pos, cands.neg
         self.n = cands.n_rows
-        self.y = np.asarray(problem.y).astype(np.int64)
         self.h = np.asarray(problem.h).astype(np.int64)
         lw = check_loss_weights(problem.loss_weights)
         self.alpha = check_alpha(problem.alpha)
         self.selective = problem.selective
-        self.v_h = decision_loss(self.y, self.h, lw)
-        self.v_z = decision_loss(self.y, 1 - self.h, lw)  # loss if contradicting advice accepted
+        if problem.y_belief is None:
+            self.y = np.asarray(problem.y).astype(np.int64)
+            self.v_h = decision_loss(self.y, self.h, lw)
+            self.v_z = decision_loss(self.y, 1 - self.h, lw)  # loss if contradicting advice taken
+        else:  # expected loss under the trainer's belief about the unseen truth
+            belief = np.asarray(problem.y_belief, dtype=float)
+            self.y = (belief >= 0.5).astype(np.int64)
+            self.v_h = expected_decision_loss(belief, self.h, lw)
+            self.v_z = expected_decision_loss(belief, 1 - self.h, lw)
         p_y = np.asarray(problem.p_y, dtype=float)
         self.delta = expected_decision_loss(p_y, self.h, lw) - expected_decision_loss(
             p_y, 1 - self.h, lw
         )
-        self.v_flip = np.where(self.y == 1, lw[1], lw[0])  # V(y, 1 - y)
+        self.v_flip = np.maximum(self.v_h, self.v_z)  # V(y, 1 - y) for known labels
         self.kp, self.kn = len(self.pos), len(self.neg)
         ch = np.asarray(problem.c_human, dtype=float)
         self.c_human = ch

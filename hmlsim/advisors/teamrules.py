@@ -432,6 +432,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         feature_names: Sequence[str] | None = None,
         expertise_model=None,
         p_correct=None,
+        y_belief=None,
     ):
         """Learn the rule sets from the expert's decisions and confidence.
 
@@ -459,6 +460,12 @@ class TeamRulesAdvisor(_AdvisorBase):
         p_correct : array_like, optional
             p̂(h = y | x, c^H) on the training rows, ideally out-of-fold (default:
             5-fold cross-fitted predictions of the expertise model).
+        y_belief : array_like of float in [0, 1], optional
+            The trainer's belief P(y = 1) per training row when ``y`` are not the
+            truth (a firm training on its experts' final decisions, SPEC D): the
+            annealing then minimises the expected team loss under it (see
+            :class:`~hmlsim.advisors.annealing.AdvisingProblem`). Default: ``y``
+            is the truth, as in the paper.
 
         Returns
         -------
@@ -499,6 +506,7 @@ class TeamRulesAdvisor(_AdvisorBase):
             alpha=self.alpha_train_,
             loss_weights=lw,
             selective=True,
+            y_belief=None if y_belief is None else np.asarray(y_belief, dtype=float),
         )
         result = self._anneal(problem, rng)
         self.annealing_ = result

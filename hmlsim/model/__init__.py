@@ -4,21 +4,34 @@
 - :mod:`~hmlsim.model.agents` — :class:`FirmAgent`, :class:`ExpertAgent`, :class:`AdvisorAgent`;
 - :mod:`~hmlsim.model.domains` — the domain interface and its knapsack and
   classification implementations;
-- :mod:`~hmlsim.model.stability` — stable-point detection and the traced Φ;
+- :mod:`~hmlsim.model.observation` — what the firm observes, the audit channel (SPEC D);
+- :mod:`~hmlsim.model.stability` — stable points on the line, with bootstrap intervals;
 - :mod:`~hmlsim.model.reporters` — the DataCollector's named reporters.
 """
 
 from hmlsim.model.agents import AdvisorAgent, ExpertAgent, FirmAgent
 from hmlsim.model.model import CollaborationModel
-from hmlsim.model.stability import StabilityDetector, StablePoint, stable_epoch, stable_point
+from hmlsim.model.observation import LEARNS_FROM, AuditChannel, FirmLedger, TrainingSet
+from hmlsim.model.stability import (
+    END_STATES,
+    StabilityDetector,
+    StablePoint,
+    end_state,
+    line_gap,
+)
 
 __all__ = [
+    "END_STATES",
+    "LEARNS_FROM",
     "AdvisorAgent",
+    "AuditChannel",
     "CollaborationModel",
     "ExpertAgent",
     "FirmAgent",
+    "FirmLedger",
     "StabilityDetector",
     "StablePoint",
-    "stable_epoch",
-    "stable_point",
+    "TrainingSet",
+    "end_state",
+    "line_gap",
 ]

@@ -3,28 +3,32 @@
 The agents give the model its structure; the per-case work is one vectorised
 call into the domain per agent and epoch (see :mod:`hmlsim.model.domains`).
 
-- :class:`FirmAgent` owns the deployed advisors. Each epoch it hands the new
-  cases to the experts, and it retrains every advisor on the final decisions
-  of the last epoch (or a window of epochs) of the experts that advisor
-  serves. It sees the features of the cases, the experts' answers and their
-  accept/reject answers — never the ground truth.
+- :class:`FirmAgent` owns the deployed advisors. Each epoch it records what it
+  observed of the last epoch (:mod:`hmlsim.model.observation`: features,
+  answers, advice, accept / reject, final decisions — never the ground truth),
+  takes in the outcomes the audit channel reveals, retrains every advisor on
+  the window of observations of the experts that advisor serves, and hands
+  out the new cases.
 - :class:`ExpertAgent` decides its share of the epoch's cases, then accepts or
-  rejects the advice it got.
+  rejects the advice it got. Its acceptance moves in log-odds by its *trust*
+  (optional: updated from audited outcomes of advice it was given) and by the
+  model's ADB drift schedule.
 - :class:`AdvisorAgent` advises the experts of its group with its current
-  model; with an imperfect learner (λ < 1) it abstains on a random share 1 − λ
-  of the cases (model utility 0 there, the expert decides alone).
+  model; with an exploration share it also offers its own answer on a random
+  share of the cases where its policy is silent; with an imperfect learner
+  (λ < 1) it abstains on a random share 1 − λ of the cases.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from typing import Any
 
 import mesa
 import numpy as np
 
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
+from hmlsim.model.observation import EpochObservation, FirmLedger
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +47,22 @@ class ExpertAgent(mesa.Agent):
         Relative share of the epoch's cases this expert decides.
     """
 
-    def __init__(self, model: mesa.Model, behaviour: Any, group: str, share: float = 1.0) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        behaviour: Any,
+        group: str,
+        share: float = 1.0,
+        kind: str = "",
+    ) -> None:
         super().__init__(model)
         self.behaviour = behaviour
         self.group = group
+        self.kind = kind or group
         self.share = float(share)
+        self.trust = 0.0
+        self.eval_human_utility = float("nan")
+        self.eval_team_utility = float("nan")
         self.cases: Cases | None = None
         self.decisions: Decisions | None = None
         self.advice: Advice | None = None
@@ -61,10 +76,55 @@ class ExpertAgent(mesa.Agent):
         """Decide the batch alone: answers ``h`` and confidence ``c^H``."""
         self.decisions = self.model.domain.decide(self.behaviour, self.cases, self.model.rng)
 
+    @property
+    def acceptance_shift(self) -> float:
+        """Log-odds shift of this expert's acceptance: its trust plus the model's ADB drift."""
+        return self.trust + self.model.adb_shift()
+
     def respond(self) -> None:
         """Accept or reject the advice; record the final decisions."""
-        self.response = self.model.domain.respond(
-            self.behaviour, self.cases, self.decisions, self.advice, self.model.rng
+        self.response = self.respond_to(self.cases, self.decisions, self.advice)
+
+    def respond_to(self, cases: Cases, decisions: Decisions, advice: Advice) -> Response:
+        """Accept or reject ``advice`` on ``cases`` (also used on the evaluation cases)."""
+        return self.model.domain.respond(
+            self.behaviour, cases, decisions, advice, self.model.rng, self.acceptance_shift
+        )
+
+    def learn_outcomes(self, outcomes: list[Any], rate: float) -> None:
+        """Update trust from audited outcomes of contradicting advice this expert was given.
+
+        Each revealed case where the advice contradicted the expert moves trust
+        by ``+rate`` if the advice was right and ``-rate`` if it was wrong
+        (clipped to [-5, 5] in log-odds).
+        """
+        for outcome in outcomes:
+            obs = outcome.observation
+            if obs.expert != self.unique_id:
+                continue
+            rows = outcome.rows[obs.contradicted[outcome.rows]]
+            if rows.size == 0:
+                continue
+            truth = outcome.truth[obs.contradicted[outcome.rows]]
+            right = (obs.y_hat[rows] == truth).sum()
+            self.trust = float(np.clip(self.trust + rate * (2 * right - rows.size), -5.0, 5.0))
+
+    def observation(self, epoch: int) -> EpochObservation:
+        """What the firm sees of this expert's last batch (no ground truth)."""
+        return EpochObservation(
+            epoch=epoch,
+            expert=self.unique_id,
+            group=self.group,
+            features=self.cases.features,
+            h=self.decisions.labels,
+            c_h=self.decisions.confidence,
+            advised=self.advice.mask,
+            explored=self.advice.exploration,
+            y_hat=self.advice.labels,
+            c_m=self.advice.confidence,
+            contradicted=self.response.contradicted,
+            accepted=self.response.accepted,
+            d=self.response.labels,
         )
 
     # --- what the DataCollector reads -------------------------------------------------
@@ -122,11 +182,23 @@ class AdvisorAgent(mesa.Agent):
         The expert group it serves (``None``: every expert).
     """
 
-    def __init__(self, model: mesa.Model, advisor: Any, group: str | None = None) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        advisor: Any,
+        group: str | None = None,
+        variant: str = "",
+        exploration: float = 0.0,
+    ) -> None:
         super().__init__(model)
         self.advisor = advisor
         self.group = group
+        self.variant = variant
+        self.exploration = float(exploration)
         self.version = 0
+        self.model_utility = float("nan")
+        self.team_utility = float("nan")
+        self.silent_since: int | None = None
 
     @property
     def experts(self) -> list[ExpertAgent]:
@@ -135,14 +207,27 @@ class AdvisorAgent(mesa.Agent):
         return [e for e in experts if self.group is None or e.group == self.group]
 
     def advise(self) -> None:
-        """Advise each served expert on its batch (abstaining on a share 1 − λ)."""
-        tilt = self.model.learner_tilt
+        """Advise each served expert on its batch."""
         for expert in self.experts:
-            advice = self.model.domain.advise(self.advisor, expert.cases, expert.decisions)
-            if tilt < 1.0:
-                abstain = self.model.rng.random(advice.mask.shape[0]) >= tilt
-                advice = _withhold(advice, abstain, expert.decisions)
-            expert.advice = advice
+            expert.advice = self.advice_for(expert.cases, expert.decisions)
+
+    def advice_for(self, cases: Cases, decisions: Decisions) -> Advice:
+        """Advice on ``cases``: the policy, plus exploration, less the abstentions of λ < 1."""
+        rng = self.model.rng
+        explore = rng.random(len(cases)) < self.exploration if self.exploration > 0 else None
+        advice = self.model.domain.advise(self.advisor, cases, decisions, explore)
+        tilt = self.model.learner_tilt
+        if tilt < 1.0:
+            abstain = rng.random(advice.mask.shape[0]) >= tilt
+            advice = _withhold(advice, abstain, decisions)
+        return advice
+
+    def note_silence(self, advising_rate: float, epoch: int) -> None:
+        """Record the epoch from which this advisor has been silent (None once it speaks)."""
+        if advising_rate > 0:
+            self.silent_since = None
+        elif self.silent_since is None:
+            self.silent_since = epoch
 
     def redeploy(self, advisor: Any) -> None:
         """Replace the deployed model by a retrained one."""
@@ -156,26 +241,28 @@ class AdvisorAgent(mesa.Agent):
 
 
 class FirmAgent(mesa.Agent):
-    """The firm: deals out cases, keeps the last epochs' final decisions and retrains.
+    """The firm: records what it observes, learns audited outcomes, retrains, deals cases.
 
     Parameters
     ----------
     model : CollaborationModel
     window : int
-        Number of past epochs whose final decisions the firm trains on (1: the
+        Number of past epochs whose observations the firm trains on (1: the
         last epoch only, as in the paper).
     """
 
     def __init__(self, model: mesa.Model, window: int = 1) -> None:
         super().__init__(model)
         self.window = int(window)
-        self.history: deque[dict[str, list]] = deque(maxlen=self.window)
+        self.ledger = FirmLedger(window=self.window)
         self.retrain_log: list[dict[str, Any]] = []
 
     def deploy(self) -> None:
-        """Retrain on the last epoch's final decisions, then deal out the new cases."""
+        """Record the last epoch, learn what the audit revealed, retrain, deal the new cases."""
         if self.model.steps > 1:
-            self.record()
+            epoch = self.model.steps - 1
+            self.record(epoch)
+            self.learn(self.model.audit.reveal(epoch))
             self.retrain()
         self.deal(self.model.domain.new_cases(self.model.cases_per_epoch, self.model.rng))
 
@@ -188,45 +275,28 @@ class FirmAgent(mesa.Agent):
         for expert, part in zip(experts, np.split(order, bounds[:-1]), strict=True):
             expert.receive(self.model.domain.take(cases, np.sort(part)))
 
-    def record(self) -> None:
-        """Store what the firm observed last epoch, per expert group (no ground truth)."""
-        epoch: dict[str, list] = {}
-        for expert in self.model.agents_by_type[ExpertAgent]:
-            seen = epoch.setdefault(expert.group, [])
-            seen.append(
-                {
-                    "features": expert.cases.features,
-                    "labels": expert.response.labels,
-                    "h": expert.decisions.labels,
-                    "c_h": expert.decisions.confidence,
-                    "c_m": expert.advice.confidence,
-                    "contradicted": expert.response.contradicted,
-                    "accepted": expert.response.accepted,
-                }
-            )
-        self.history.append(epoch)
+    def record(self, epoch: int) -> None:
+        """Store what the firm observed last epoch, per expert (no ground truth)."""
+        self.ledger.record(
+            [expert.observation(epoch) for expert in self.model.agents_by_type[ExpertAgent]]
+        )
+
+    def learn(self, outcomes: list[Any]) -> None:
+        """Take in audited outcomes; the experts concerned learn them too (trust)."""
+        self.ledger.learn(outcomes)
+        rate = self.model.trust_rate
+        if outcomes and rate > 0:
+            for expert in self.model.agents_by_type[ExpertAgent]:
+                expert.learn_outcomes(outcomes, rate)
 
     def retrain(self) -> None:
-        """Retrain every advisor on the final decisions of the experts it serves."""
+        """Retrain every advisor on the observations of the experts it serves."""
         for advisor in self.model.agents_by_type[AdvisorAgent]:
-            seen = [
-                item
-                for epoch in self.history
-                for group, items in epoch.items()
-                if advisor.group is None or group == advisor.group
-                for item in items
-            ]
-            features = [item["features"] for item in seen]
-            labels = [item["labels"] for item in seen]
-            observed = {
-                key: np.concatenate([item[key] for item in seen])
-                for key in ("h", "c_h", "c_m", "contradicted", "accepted")
-            }
-            self.retrain_log.append({"advisor": advisor.unique_id, "labels": labels})
-            new = self.model.domain.retrain(
-                advisor.advisor, features, labels, observed, self.model.rng
+            data = self.ledger.training_set(advisor.group)
+            self.retrain_log.append(
+                {"advisor": advisor.unique_id, "labels": data.d, "audited": data.y_audit}
             )
-            advisor.redeploy(new)
+            advisor.redeploy(self.model.domain.retrain(advisor.advisor, data, self.model.rng))
 
 
 def _withhold(advice: Advice, abstain: np.ndarray, decisions: Decisions) -> Advice:
@@ -234,7 +304,12 @@ def _withhold(advice: Advice, abstain: np.ndarray, decisions: Decisions) -> Advi
     mask = advice.mask & ~abstain
     keep = mask.reshape(mask.shape + (1,) * (advice.labels.ndim - 1))
     labels = np.where(keep, advice.labels, decisions.labels)
-    return Advice(mask=mask, labels=labels, confidence=np.where(mask, advice.confidence, 0.0))
+    return Advice(
+        mask=mask,
+        labels=labels,
+        confidence=np.where(mask, advice.confidence, 0.0),
+        explored=advice.exploration & mask,
+    )
 
 
 def _mean(values: np.ndarray | None) -> float:

@@ -1,27 +1,31 @@
-"""TeamRules and task-only advisors inside the performative loop (SPEC C).
+"""TeamRules and task-only advisors inside the performative loop (SPEC C, with SPEC D).
 
 Neither paper runs the advisors of the TeamRules paper inside the loop of the
 performative-collaboration paper. This study does, with
 :class:`~hmlsim.model.CollaborationModel`: each epoch the firm retrains its
-advisor (TR or task-only) on the experts' final decisions of the last epoch —
-d standing in for the unseen y, h and c^H observed, p̂(a) refitted from the
-accept/reject answers it saw — with the TeamRules paper's simulated experts
-(difficulty- or group-biased decisions, accuracy- or group-biased confidence)
-and reconciliation costs α. Utility is measured against the hidden labels.
+advisor on what it observed of the last epoch (:mod:`hmlsim.model.observation`
+— the experts' answers, the advice, accept / reject and the final decisions d,
+never the hidden y, except a share ρ of cases revealed by the audit channel
+``audit_delay`` epochs later), with the TeamRules paper's simulated experts and
+reconciliation costs α. Every advisor may explore (offer its own answer on a
+share of cases where its policy is silent), so silence is a state the data can
+leave, not an absorbing one.
 
-For each advisor and context (data set × expert behaviour × α × initial model
-quality × repetition) it reports
+It answers SPEC C's questions over datasets × expert behaviours × α ×
+advisors × audit share ρ × initial quality u_0 × replicates:
 
-- the learning path: model utility u_t and team utility Φ(u_t) per epoch;
-- the stable point the run reached (utility change below ε for ``patience``
-  epochs, :mod:`hmlsim.model.stability`; ε = 0.02 by default because one row
-  of Heart's 127-row test split is already 0.008 of accuracy) and the exact stable points of the Φ
-  the run traced (:func:`hmlsim.model.stability.analyse_run`);
-- whether the model *spirals down* (its utility falls by more than
-  ``spiral_margin`` from the first to the last epochs) and whether task-only
-  spirals down where TR holds;
-- the value added at the stable point: HDL − TTL = team utility − human
-  utility − α × contradiction rate, averaged over the settled epochs.
+- per run (``summary.json``'s ``runs``): the final model utility u (the
+  deployed task model's accuracy on the held-out test split — the same
+  definition for every advisor) and team utility Φ(u) (the experts' final
+  decisions on the same cases), the human alone, the advising rate of the
+  advisor's policy, the epoch it fell silent (``silent_since``), how the run
+  ends (:data:`hmlsim.model.stability.END_STATES`) and its stable point —
+  Φ(u) − u within ε *and* its bootstrap interval containing 0 for
+  ``patience`` epochs, otherwise ``null``;
+- per advisor × context (``maps``): the empirical learning map u_t → u_{t+1}
+  pooled over the initial qualities and replicates, its fixed points (with
+  standard errors, never outside the visited range) and basins
+  (:mod:`hmlsim.dynamics.empirical_map`), and where runs from each u_0 end.
 
 FICO is used when its file is found (``fico_path``, ``HMLSIM_FICO_PATH`` or
 ``../shared/data/heloc_dataset_v1.csv`` beside the repository); otherwise it is
@@ -54,6 +58,22 @@ ADVISOR_CHOICES = (
     "Task-only",
     "TR-SelectiveOnly",
 )
+#: the fields of a stable point kept in the flat ``runs`` table
+STABLE_FIELDS = ("epoch", "u", "phi", "gap", "ci_low", "ci_high", "on_line")
+#: the columns that name a run in the tables
+RUN_COLUMNS = (
+    "dataset",
+    "decision",
+    "confidence",
+    "advisor",
+    "alpha",
+    "audit_share",
+    "initial_quality",
+    "repetition",
+    "run_seed",
+)
+#: the columns that name a context (one learning map per advisor × context)
+CONTEXT = ("dataset", "decision", "alpha", "audit_share")
 
 
 @dataclass(frozen=True)
@@ -61,16 +81,21 @@ class Config:
     """The performative advisor study (defaults: full size)."""
 
     datasets: tuple[str, ...] = ("heart", "fico", "hr")
-    advisors: tuple[str, ...] = ("TR", "Task-only")
+    advisors: tuple[str, ...] = ("TR", "TR-no(ADB)", "Task-only")
     decisions: tuple[str, ...] = ("difficulty", "group")
     confidence: str = "accuracy"
-    alphas: tuple[float, ...] = (0.0, 0.1, 0.3)
-    initial_qualities: tuple[float, ...] = (0.7, 0.95)
-    repetitions: int = 3
-    epochs: int = 15
-    cases_per_epoch: int = 300
+    alphas: tuple[float, ...] = (0.1, 0.3)
+    audit_shares: tuple[float, ...] = (0.0, 0.02, 0.1)
+    audit_delay: int = 1
+    initial_qualities: tuple[float, ...] = (0.6, 0.7, 0.8)
+    replicates: int = 2
+    epochs: int = 10
+    cases_per_epoch: int = 250
     n_experts: int = 3
-    n_iter: int = 500
+    n_iter: int = 200
+    exploration: float = 0.05
+    trust_rate: float = 0.0
+    annealing_targets: str = "belief"
     epsilon: float = 0.02
     patience: int = 3
     spiral_margin: float = 0.03
@@ -85,18 +110,42 @@ class Config:
         ):
             if not values:
                 raise ConfigError(name, "give at least one value")
+            if len(set(values)) != len(values):
+                raise ConfigError(name, f"has duplicates: {list(values)}")
             for value in values:
                 check_choice(name, value, accepted)
         check_choice("confidence", self.confidence, ("accuracy", "group"))
-        if not self.alphas or any(a < 0 for a in self.alphas):
-            raise ConfigError("alphas", f"give one or more values >= 0, got {self.alphas!r}")
-        if not self.initial_qualities:
-            raise ConfigError("initial_qualities", "give at least one value")
+        check_choice("annealing_targets", self.annealing_targets, ("belief", "decisions"))
+        for name in ("alphas", "audit_shares", "initial_qualities"):
+            values = getattr(self, name)
+            if not values:
+                raise ConfigError(name, "give at least one value")
+            if len(set(values)) != len(values):
+                raise ConfigError(name, f"has duplicates: {list(values)}")
+        for a in self.alphas:
+            if not np.isfinite(a) or a < 0:
+                raise ConfigError("alphas", f"give finite values >= 0, got {a!r}")
         for q in self.initial_qualities:
             check_probability("initial_qualities", q)
-        for name in ("repetitions", "epochs", "cases_per_epoch", "n_experts", "n_iter", "patience"):
+        for rho in self.audit_shares:
+            check_probability("audit_shares", rho)
+        check_probability("exploration", self.exploration)
+        for name in (
+            "replicates",
+            "epochs",
+            "cases_per_epoch",
+            "n_experts",
+            "n_iter",
+            "patience",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(name, f"must be an integer >= 1, got {getattr(self, name)!r}")
+        if int(self.audit_delay) < 0:
+            raise ConfigError("audit_delay", f"must be an integer >= 0, got {self.audit_delay!r}")
+        if not np.isfinite(self.trust_rate) or self.trust_rate < 0:
+            raise ConfigError(
+                "trust_rate", f"must be a finite number >= 0, got {self.trust_rate!r}"
+            )
         check_positive("epsilon", self.epsilon)
         check_positive("spiral_margin", self.spiral_margin)
 
@@ -104,13 +153,15 @@ class Config:
 QUICK: dict[str, Any] = {
     "datasets": ("heart", "hr"),
     "decisions": ("difficulty",),
+    "advisors": ("TR", "Task-only"),
     "alphas": (0.1,),
-    "initial_qualities": (0.8,),
-    "repetitions": 1,
+    "audit_shares": (0.0, 0.1),
+    "initial_qualities": (0.7,),
+    "replicates": 1,
     "epochs": 6,
-    "cases_per_epoch": 150,
+    "cases_per_epoch": 200,
     "n_experts": 2,
-    "n_iter": 60,
+    "n_iter": 100,
 }
 
 
@@ -126,15 +177,17 @@ def run_one(
     decision: str,
     advisor: str,
     alpha: float,
+    audit_share: float,
     initial_quality: float,
     repetition: int,
     data_path: str | None,
-) -> pd.DataFrame:
-    """One run of the loop: the tidy per-epoch path of one advisor in one context."""
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One run of the loop: its tidy per-epoch path and its summary record."""
     from hmlsim.model import CollaborationModel
 
+    # one seed per context and replicate, shared by every advisor and audit share:
+    # they face the same experts, first cases and initial labels (a paired design)
     seed = derive_seed(config.seed, dataset, decision, alpha, initial_quality, repetition)
-    # the same seed for every advisor: both face the same experts, cases and initial labels
     model = CollaborationModel(
         domain="classification",
         dataset=dataset,
@@ -148,7 +201,12 @@ def run_one(
         n_iter=config.n_iter,
         epsilon=config.epsilon,
         patience=config.patience,
+        audit_share=audit_share,
+        audit_delay=config.audit_delay,
+        exploration=config.exploration,
+        trust_rate=config.trust_rate,
         data_path=data_path,
+        domain_options={"annealing_targets": config.annealing_targets},
         rng=seed,
     )
     for _ in range(config.epochs):
@@ -161,46 +219,74 @@ def run_one(
         "confidence": config.confidence,
         "advisor": advisor,
         "alpha": alpha,
+        "audit_share": audit_share,
         "initial_quality": initial_quality,
         "repetition": repetition,
         "seed": seed,
     }
-    return path.assign(**context)[[*context, *path.columns]]
+    # "run_seed" in tables: a sweep's store adds its own "seed" and "replicate" columns
+    table = path.assign(**context).rename(columns={"seed": "run_seed"})
+    table = table[[*RUN_COLUMNS, *path.columns]]
+    return table, {**context, **summarise_run(model, path, config)}
 
 
-def summarise_run(path: pd.DataFrame, config: Config) -> dict[str, Any]:
-    """Stable point, exact stable points of the traced Φ, spiral and value added of one run."""
-    from hmlsim.model.stability import analyse_run, stable_point
-
+def summarise_run(model: Any, path: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """The run's record for ``summary.json``: end point, silence, stability, value added."""
+    (advisor,) = list(model.advisors)
     played = path[path["epoch"] >= 1]
-    u = played["model_utility"].to_numpy()
-    phi = played["team_utility"].to_numpy()
-    point = stable_point(u, phi, epsilon=config.epsilon, patience=config.patience)
-    if point is not None:
-        window = played.iloc[point.epoch - config.patience : point.epoch + 1]
-    else:
-        window = played.iloc[-config.patience :]
-    report = analyse_run(u, phi, epsilon=config.epsilon)
-    exact = [] if report is None else [p for p in report.stable_points if p.kind == "attracting"]
-    first, last = float(u[0]), float(np.mean(u[-config.patience :]))
+    last = played.iloc[-1]
+    tail = played.iloc[-config.patience :]
+    point = model.stability.window_point()
+    u_cases, phi_cases, human_cases = (model.last_cases[k] for k in ("u", "phi", "human"))
+    team_minus_human = phi_cases - human_cases
     return {
-        "stable": point is not None,
-        "stable_epoch": None if point is None else point.epoch + 1,
-        "stable_model_utility": float(window["model_utility"].mean()),
-        "stable_team_utility": float(window["team_utility"].mean()),
-        "stable_human_utility": float(window["human_utility"].mean()),
-        "stable_advising_rate": float(window["advising_rate"].mean()),
-        "stable_acceptance_rate": float(window["acceptance_rate"].mean()),
-        "value_added": float(window["added_value"].mean()),
-        "phi_stable_points": ";".join(f"{p.u:.3f}" for p in exact),
-        "initial_model_utility": first,
-        "final_model_utility": last,
-        "spirals_down": bool(last < first - config.spiral_margin),
+        "initial_model_utility": float(played["model_utility"].iloc[0]),
+        "final_model_utility": float(last["model_utility"]),
+        "final_team_utility": float(last["team_utility"]),
+        "final_human_utility": float(last["human_utility"]),
+        "final_team_minus_human": float(team_minus_human.mean()),
+        "final_team_minus_human_se": float(
+            team_minus_human.std(ddof=1) / np.sqrt(team_minus_human.size)
+        ),
+        "final_advising_rate": float(last["policy_advising_rate"]),
+        "final_exploration_rate": float(last["exploration_rate"]),
+        "silent_since": advisor.silent_since,
+        "end_state": model.stability.end_state(),
+        "stable_point": None if point is None else point.as_dict(),
+        "value_added": float(tail["added_value"].mean()),
+        "audited": int(last["audited"]),
+        "spirals_down": bool(
+            last["model_utility"] < played["model_utility"].iloc[0] - config.spiral_margin
+        ),
+        "n_eval_cases": int(u_cases.size),
     }
 
 
+def _grid(config: Config, datasets: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "dataset": dataset,
+            "decision": decision,
+            "alpha": alpha,
+            "audit_share": rho,
+            "initial_quality": quality,
+            "repetition": repetition,
+            "advisor": advisor,
+        }
+        for dataset in datasets
+        for decision in config.decisions
+        for alpha in config.alphas
+        for rho in config.audit_shares
+        for quality in config.initial_qualities
+        for repetition in range(config.replicates)
+        for advisor in config.advisors
+    ]
+
+
 def run(config: Config) -> ScenarioResult:
-    """Run every advisor in every context; tables of paths, stable points and comparisons."""
+    """Run every advisor in every context; paths, run records, learning maps."""
+    from tqdm.auto import tqdm
+
     fico = fico_file(config)
     notes = []
     datasets = list(config.datasets)
@@ -210,176 +296,159 @@ def run(config: Config) -> ScenarioResult:
             "FICO skipped: no file (set fico_path or HMLSIM_FICO_PATH, or put "
             "heloc_dataset_v1.csv in ../shared/data)"
         )
-    paths, rows = [], []
-    for dataset in datasets:
-        for decision in config.decisions:
-            for alpha in config.alphas:
-                for quality in config.initial_qualities:
-                    for repetition in range(config.repetitions):
-                        for advisor in config.advisors:
-                            log.info(
-                                "%s %s α=%g q=%g rep %d: %s",
-                                dataset,
-                                decision,
-                                alpha,
-                                quality,
-                                repetition,
-                                advisor,
-                            )
-                            path = run_one(
-                                config,
-                                dataset=dataset,
-                                decision=decision,
-                                advisor=advisor,
-                                alpha=alpha,
-                                initial_quality=quality,
-                                repetition=repetition,
-                                data_path=str(fico) if dataset == "fico" else None,
-                            )
-                            paths.append(path)
-                            context = path.iloc[0][
-                                [
-                                    "dataset",
-                                    "decision",
-                                    "confidence",
-                                    "advisor",
-                                    "alpha",
-                                    "initial_quality",
-                                    "repetition",
-                                    "seed",
-                                ]
-                            ].to_dict()
-                            rows.append({**context, **summarise_run(path, config)})
-    learning_paths = pd.concat(paths, ignore_index=True)
-    stable_points = pd.DataFrame(rows)
-    comparison = compare_advisors(stable_points)
+    paths, records = [], []
+    grid = _grid(config, datasets)
+    for point in tqdm(grid, desc="performative_advisors", unit="run", disable=None):
+        log.info("run %s", point)
+        path, record = run_one(
+            config,
+            **point,
+            data_path=str(fico) if point["dataset"] == "fico" else None,
+        )
+        paths.append(path)
+        records.append(record)
+    return assemble(pd.concat(paths, ignore_index=True), records, config, notes, datasets)
+
+
+def assemble(
+    learning_paths: pd.DataFrame,
+    records: list[dict[str, Any]],
+    config: Config,
+    notes: list[str],
+    datasets: list[str],
+) -> ScenarioResult:
+    """Tables, ``summary.json`` (``runs``, ``maps``, ``checks``) from the runs' paths and records.
+
+    Used by :func:`run` and to summarise a sweep's store (:func:`summarise_store`).
+    """
+    runs = pd.DataFrame(records)
+    maps = learning_maps(learning_paths, config)
     summary = {
         "datasets": datasets,
         "notes": notes,
-        "runs": len(stable_points),
-        "share_stable": float(stable_points["stable"].mean()),
-        "by_advisor": _by_advisor(stable_points),
-        "task_only_spirals_where_tr_holds": (
-            None if comparison.empty else int(comparison["task_only_spirals_tr_holds"].sum())
-        ),
-        "contexts": len(comparison),
+        "n_runs": len(records),
+        "end_states": runs.groupby("advisor")["end_state"]
+        .value_counts()
+        .unstack(fill_value=0)
+        .astype(int)
+        .to_dict(orient="index"),
+        "checks": audited_tr_checks(runs),
+        "runs": records,
+        "maps": maps,
     }
+    flat = (
+        runs.drop(columns=["stable_point"])
+        .rename(columns={"seed": "run_seed"})
+        .assign(
+            stable=runs["stable_point"].notna(),
+            **{
+                f"stable_{name}": [None if p is None else p[name] for p in runs["stable_point"]]
+                for name in STABLE_FIELDS
+            },
+        )
+    )
     return ScenarioResult(
         summary=summary,
-        tables={
-            "learning_paths": learning_paths,
-            "stable_points": stable_points,
-            "comparison": comparison,
-        },
+        tables={"learning_paths": learning_paths, "runs": flat},
         artifacts={"config": config},
     )
 
 
-def _by_advisor(stable_points: pd.DataFrame) -> dict[str, dict[str, float]]:
-    grouped = stable_points.groupby("advisor")
-    out = {}
-    for advisor, group in grouped:
-        out[str(advisor)] = {
-            "stable_model_utility": float(group["stable_model_utility"].mean()),
-            "stable_team_utility": float(group["stable_team_utility"].mean()),
-            "value_added": float(group["value_added"].mean()),
-            "share_spiralling_down": float(group["spirals_down"].mean()),
-            "share_stable": float(group["stable"].mean()),
-        }
+def learning_maps(paths: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
+    """Per advisor × context: the pooled learning map, its fixed points and basins."""
+    from hmlsim.dynamics import EmpiricalLearningMap, endpoints_by_start
+
+    out = []
+    played = paths[paths["epoch"] >= 0]
+    for key, group in played.groupby(["advisor", *CONTEXT], sort=True):
+        entry = dict(zip(["advisor", *CONTEXT], key, strict=True))
+        runs = [run.sort_values("epoch")["model_utility"].to_numpy() for _, run in _runs(group)]
+        firsts = [float(r[0]) for r in runs]
+        finals = [float(r[-1]) for r in runs]
+        starts = [float(run["initial_quality"].iloc[0]) for _, run in _runs(group)]
+        entry["endpoints"] = endpoints_by_start(np.array(starts), np.array(finals))
+        entry["visited"] = [
+            float(np.min(np.concatenate(runs))),
+            float(np.max(np.concatenate(runs))),
+        ]
+        entry["initial_model_utility"] = [float(np.min(firsts)), float(np.max(firsts))]
+        if len(runs) < 2:
+            entry.update(map=None, note="one run: no pooled map (add replicates or starts)")
+        else:
+            try:
+                fitted = EmpiricalLearningMap.from_paths(runs)
+                entry["map"] = fitted.as_dict()
+            except ConfigError as error:  # e.g. too few distinct utilities to bin
+                entry.update(map=None, note=f"no map: {error}")
+        out.append(entry)
     return out
 
 
-def compare_advisors(stable_points: pd.DataFrame) -> pd.DataFrame:
-    """One row per context: TR against task-only (empty when either is missing)."""
-    keys = ["dataset", "decision", "confidence", "alpha", "initial_quality", "repetition"]
-    have = set(stable_points["advisor"])
-    if not {"TR", "Task-only"} <= have:
-        return pd.DataFrame()
-    wide = stable_points.pivot_table(
-        index=keys,
-        columns="advisor",
-        values=["stable_model_utility", "value_added", "spirals_down"],
-        aggfunc="first",
-    )
-    out = pd.DataFrame(index=wide.index)
-    for column in ("stable_model_utility", "value_added", "spirals_down"):
-        out[f"{column}_TR"] = wide[(column, "TR")]
-        out[f"{column}_task_only"] = wide[(column, "Task-only")]
-    out["task_only_spirals_tr_holds"] = out["spirals_down_task_only"].astype(bool) & ~out[
-        "spirals_down_TR"
-    ].astype(bool)
-    out["value_added_TR_minus_task_only"] = out["value_added_TR"] - out["value_added_task_only"]
-    return out.reset_index()
+def _runs(group: pd.DataFrame):
+    return group.groupby("run_seed", sort=True)
+
+
+def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
+    """For TR with an audit channel: does it keep advising and end at or above the human?"""
+    rows = runs[(runs["advisor"] == "TR") & (runs["audit_share"] > 0)]
+    checks = []
+    for _, run in rows.iterrows():
+        gain = run["final_team_minus_human"]
+        checks.append(
+            {
+                **{k: _plain(run[k]) for k in (*CONTEXT, "initial_quality", "repetition")},
+                "keeps_advising": bool(run["final_advising_rate"] > 0),
+                "team_at_or_above_human": bool(gain >= -run["final_team_minus_human_se"]),
+                "team_minus_human": float(gain),
+                "se": float(run["final_team_minus_human_se"]),
+            }
+        )
+    return checks
+
+
+def summarise_store(store: str | Path, config: Config | None = None) -> ScenarioResult:
+    """The study's summary from a sweep's result store (tables ``learning_paths`` and ``runs``)."""
+    from hmlsim.experiments.collect import collect
+
+    config = config or Config()
+    paths = collect(store, "learning_paths")
+    runs = collect(store, "runs")
+    keep = [c for c in paths.columns if c not in ("run_key", "replicate", "seed")]
+    records = []
+    for record in runs.drop(columns=["run_key", "replicate", "seed"]).to_dict(orient="records"):
+        record = {k: _plain(v) for k, v in record.items()}
+        record["seed"] = record.pop("run_seed")
+        fields = {name: record.pop(f"stable_{name}", None) for name in STABLE_FIELDS}
+        record["stable_point"] = fields if record.pop("stable", False) else None
+        records.append(record)
+    return assemble(paths[keep], records, config, [], sorted(set(runs["dataset"])))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """Learning paths (model and team utility per epoch) and value added at the stable point."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    """Traced Φ with cobwebs, start → end arrows, advising rate, the pooled learning maps."""
+    from hmlsim.scenarios._performative_figures import (
+        plot_advising_rate,
+        plot_learning_maps,
+        plot_start_end,
+        plot_traced_phi,
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = result.tables["learning_paths"]
-    played = paths[paths["epoch"] >= 1]
-    long = played.melt(
-        id_vars=[
-            "dataset",
-            "decision",
-            "advisor",
-            "alpha",
-            "epoch",
-            "initial_quality",
-            "repetition",
-        ],
-        value_vars=["model_utility", "team_utility"],
-        var_name="utility",
-        value_name="value",
-    )
-    grid = sns.relplot(
-        data=long,
-        x="epoch",
-        y="value",
-        hue="advisor",
-        style="utility",
-        row="dataset",
-        col="alpha",
-        kind="line",
-        height=2.8,
-        aspect=1.3,
-        errorbar=None,
-        units=None,
-        estimator="mean",
-    )
-    grid.set_axis_labels("epoch", "utility (hidden truth)")
-    grid.figure.suptitle("learning paths inside the performative loop", y=1.02)
-    written = [out_dir / "learning_paths.png"]
-    grid.figure.savefig(written[0], dpi=120, bbox_inches="tight")
-    plt.close(grid.figure)
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    points = result.tables["stable_points"]
-    sns.barplot(data=points, x="dataset", y="value_added", hue="advisor", ax=axes[0], errorbar="se")
-    axes[0].axhline(0, color="black", lw=0.8)
-    axes[0].set_ylabel("value added at stable point\n(HDL − TTL)")
-    for (advisor, group), marker in zip(played.groupby("advisor"), "os^vDP", strict=False):
-        axes[1].scatter(
-            group["model_utility"],
-            group["team_utility"],
-            s=10,
-            marker=marker,
-            label=advisor,
-            alpha=0.6,
-        )
-    lo = float(np.nanmin(played[["model_utility", "team_utility"]].to_numpy())) - 0.02
-    axes[1].plot([lo, 1], [lo, 1], color="grey", lw=1, label="45° line")
-    axes[1].set_xlabel("model utility u")
-    axes[1].set_ylabel("team utility Φ(u)")
-    axes[1].legend(fontsize=8)
-    axes[1].set_title("traced Φ (all epochs)")
-    fig.tight_layout()
-    written.append(out_dir / "stable_points.png")
-    fig.savefig(written[1], dpi=120)
-    plt.close(fig)
+    written = [
+        plot_traced_phi(paths, out_dir / "traced_phi.png"),
+        plot_start_end(paths, out_dir / "start_end.png"),
+        plot_advising_rate(paths, out_dir / "advising_rate.png"),
+    ]
+    maps_png = plot_learning_maps(paths, out_dir / "learning_maps.png")
+    if maps_png is not None:
+        written.append(maps_png)
     return written

@@ -166,12 +166,12 @@ def cobweb_figure(model: CollaborationModel) -> Figure:
     point = model.stable_point
     if point is not None:
         ax.plot(
-            [point.model_utility],
-            [point.team_utility],
+            [point.u],
+            [point.phi],
             "*",
             color="tab:red",
             ms=14,
-            label=f"stable point u={point.model_utility:.3f}",
+            label=f"stable point u={point.u:.3f}",
         )
     lo = float(np.nanmin(np.r_[u, phi, 0.9])) if u.size else 0.5
     ax.set_xlim(max(0.0, lo - 0.05), 1.0)
@@ -256,8 +256,7 @@ def Rules(model: CollaborationModel):
         f"team utility {model.team_utility:.3f}",
         ""
         if point is None
-        else f"**Stable point** at epoch {point.epoch}: "
-        f"u = {point.model_utility:.3f}, Φ(u) = {point.team_utility:.3f}",
+        else f"**Stable point** at epoch {point.epoch}: u = {point.u:.3f}, Φ(u) = {point.phi:.3f}",
     ]
     for advisor in model.agents_by_type[AdvisorAgent]:
         lines.append(f"#### Advisor {advisor.group or 'all'} (retrained {advisor.version}×)")

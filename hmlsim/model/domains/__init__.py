@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from hmlsim.errors import ConfigError, check_choice
@@ -41,6 +42,14 @@ def make_domain(
         For an unknown domain, or an advisor that the domain does not have.
     """
     check_choice("domain", domain, DOMAINS)
+    cls = KnapsackDomain if domain == "knapsack" else ClassificationDomain
+    accepted = sorted(set(inspect.signature(cls).parameters) - {"rng", "advisor"})
+    for name in options:
+        if name not in accepted and not (domain == "knapsack" and name == "path"):
+            raise ConfigError(
+                f"domain_options.{name}",
+                f"not an option of the {domain} domain; accepted: {', '.join(accepted)}",
+            )
     if domain == "knapsack":
         if advisor not in KNAPSACK_ADVISORS:
             raise ConfigError(

@@ -5,7 +5,7 @@ cases). :class:`~hmlsim.model.model.CollaborationModel` drives any domain
 through the same epoch, in this order::
 
     new_cases → decide → advise → respond (accept / reject → final decisions)
-             → retrain (final decisions only) → utilities against hidden truth
+             → retrain (observations only, SPEC D) → utilities against hidden truth
 
 The value objects below carry NumPy batches between the agents, so each step
 is one vectorised call per agent, never a per-case Python loop. The hidden
@@ -16,9 +16,12 @@ ground truth lives in :attr:`Cases.truth`; the firm only ever receives
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from hmlsim.model.observation import TrainingSet
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,22 @@ class Advice:
         ŷ per row (equal to the expert's own answer where ``mask`` is False).
     confidence : float array, shape (n,)
         The advisor's confidence c^M per row.
+    explored : bool array, shape (n,), optional
+        Rows on which the advice was an exploration (offered on a random share
+        of cases whatever the advisor's own policy says); ``None``: none.
     """
 
     mask: np.ndarray
     labels: np.ndarray
     confidence: np.ndarray
+    explored: np.ndarray | None = None
+
+    @property
+    def exploration(self) -> np.ndarray:
+        """The exploration mask (all False where none was recorded)."""
+        if self.explored is None:
+            return np.zeros(self.mask.shape[0], dtype=bool)
+        return self.explored
 
 
 @dataclass(frozen=True)
@@ -121,14 +135,27 @@ class Domain(Protocol):
     def make_experts(self, n: int, rng: np.random.Generator) -> list[tuple[str, Any]]:
         """``n`` expert behaviours as ``(group, behaviour)`` pairs."""
 
-    def initial_advisor(self, rng: np.random.Generator) -> Any:
-        """The advisor model deployed at epoch 1 (built outside the loop)."""
+    def initial_advisor(self, rng: np.random.Generator, variant: str | None = None) -> Any:
+        """The advisor model deployed at epoch 1 (built outside the loop).
+
+        ``variant`` names the advisor type (``None``: the domain's default).
+        """
 
     def decide(self, behaviour: Any, cases: Cases, rng: np.random.Generator) -> Decisions:
         """An expert's own answers on its batch."""
 
-    def advise(self, advisor: Any, cases: Cases, decisions: Decisions) -> Advice:
-        """The advisor's advice on a batch (it sees features and the expert's answers)."""
+    def advise(
+        self,
+        advisor: Any,
+        cases: Cases,
+        decisions: Decisions,
+        explore: np.ndarray | None = None,
+    ) -> Advice:
+        """The advisor's advice on a batch (it sees features and the expert's answers).
+
+        ``explore`` marks rows on which the advisor offers its own answer even
+        where its policy would stay silent (exploration).
+        """
 
     def respond(
         self,
@@ -137,23 +164,19 @@ class Domain(Protocol):
         decisions: Decisions,
         advice: Advice,
         rng: np.random.Generator,
+        shift: float = 0.0,
     ) -> Response:
-        """The expert accepts or rejects the advice; final decisions."""
+        """The expert accepts or rejects the advice; final decisions.
 
-    def retrain(
-        self,
-        advisor: Any,
-        features: list[Any],
-        labels: list[np.ndarray],
-        observed: dict[str, np.ndarray],
-        rng: np.random.Generator,
-    ) -> Any:
-        """A new advisor trained on final decisions only.
+        ``shift`` moves the expert's acceptance in log-odds (trust, ADB drift).
+        """
 
-        ``features`` and ``labels`` are lists with one entry per epoch in the
-        firm's window; ``observed`` holds what the firm saw of the experts
-        (their answers ``h``, confidence ``c_h``, the advice's ``c_m`` and the
-        accept/reject answers on contradicted rows) for its discretion model.
+    def retrain(self, advisor: Any, data: TrainingSet, rng: np.random.Generator) -> Any:
+        """A new advisor trained on what the firm observed (never the hidden truth).
+
+        ``data`` (:class:`~hmlsim.model.observation.TrainingSet`) holds the
+        window's features and final decisions, the observed fields of the
+        experts and the advice, and the outcomes the audit channel revealed.
         """
 
     def model_utility(self, advisor: Any, cases: Cases) -> np.ndarray:

@@ -3,22 +3,32 @@
 Each epoch draws cases from the data set's training pool; the simulated
 experts of :mod:`hmlsim.behaviour` decide them; the firm's advisor (a
 TeamRules variant or task-only, :mod:`hmlsim.advisors`) advises; the experts
-accept or reject by their true ADB. The firm retrains its advisor on the final
-decisions d (standing in for y), with the experts' answers h and c^H, and
-refits its discretion model p̂(a | c^M, c^H) from the accept/reject answers it
-observed. Utility is accuracy against the hidden labels (λ0 = λ1 = 1):
+accept or reject by their true ADB. The firm then retrains on what it observed
+(SPEC D, :mod:`hmlsim.model.observation`) — never on the hidden labels:
 
-- *model utility*: test-split accuracy of the advisor's own model of the task
-  (the rule set for task-only; for a TeamRules variant its label model
-  p̂(y | x), see :func:`model_predict`);
-- *team utility*: accuracy of the final decisions.
+- the **task model** p̂(y | x) (boosted trees) learns from the final decisions
+  d (and, with ``task_labels="decisions+audit"``, from the audited truth);
+- **p̂(a)** from the observed accept / reject answers;
+- the **expertise model** p̂(h = y | x, c^H) only from audited rows (at least
+  ``min_audit``), otherwise there is none and ψ is the paper's, with p̂(y | x);
+- the **annealing objective** against the firm's *belief* about y: the
+  revealed truth on audited rows, elsewhere the out-of-fold p̂(y | x) (updated
+  with the expert's answer by the expertise model when there is one).
+  ``annealing_targets="decisions"`` scores against d itself instead ("d stands
+  in for y" taken literally; a selective advisor then cannot leave silence).
+
+Utility is accuracy against the hidden labels (λ0 = λ1 = 1), for every advisor
+the same: *model utility* u is the accuracy of the deployed task model
+p̂(y | x) ≥ 0.5 (the firm's model of the task, trained on its labels), *team
+utility* Φ(u) the accuracy of the experts' final decisions with the advice.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +37,9 @@ from hmlsim.errors import ConfigError, check_choice, check_probability
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
+
+if TYPE_CHECKING:
+    from hmlsim.model.observation import TrainingSet
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +66,13 @@ MIN_ANSWERS = 20
 OUTCOME_GRID: dict[str, list] = {"max_depth": [3], "max_iter": [50]}
 
 
+#: what the annealing scores advice against (see the module docstring)
+ANNEALING_TARGETS: tuple[str, ...] = ("belief", "decisions")
+
+#: what the task model p̂(y | x) learns from
+TASK_LABELS: tuple[str, ...] = ("decisions", "decisions+audit")
+
+
 @dataclass(frozen=True)
 class FirmAdvisor:
     """The firm's deployed classification advisor.
@@ -61,17 +81,33 @@ class FirmAdvisor:
     ----------
     estimator : advisor estimator of :mod:`hmlsim.advisors`
     discretion : discretion model p̂(a | c^M, c^H)
-    outcome : outcome model p̂(y | x), fitted on the same labels as ``estimator``
+    outcome : the task model p̂(y | x), fitted on the same labels as ``estimator``
+    variant : str
+        The advisor type (one of :data:`CLASSIFICATION_ADVISORS`).
+    expertise : estimator or None
+        p̂(h = y | x, c^H), fitted on audited rows only (None: the paper's ψ).
+    learned_from : dict
+        Rows each estimator learned from (``"labels"``, ``"audited"``, ``"answers"``).
     """
 
     estimator: Any
     discretion: Any
     outcome: Any
+    variant: str = "TR"
+    expertise: Any = None
+    learned_from: dict[str, int] = field(default_factory=dict)
 
     def p_y(self, X: pd.DataFrame) -> np.ndarray:
         """p̂(y = 1 | x) for each row."""
         with limited_threads(1):
             return np.asarray(self.outcome.predict_proba(np.asarray(X, dtype=float)))[:, 1]
+
+    @property
+    def silent(self) -> bool:
+        """True when the advisor has no rules (it cannot advise without exploration)."""
+        return not getattr(self.estimator, "rules_", ()) and not hasattr(
+            self.estimator, "constant_"
+        )
 
 
 class ClassificationDomain:
@@ -82,7 +118,7 @@ class ClassificationDomain:
     dataset : {"heart", "fico", "hr"}
         Data set (FICO from ``HMLSIM_FICO_PATH`` or ``path``).
     advisor : str
-        One of :data:`CLASSIFICATION_ADVISORS`.
+        The default advisor type, one of :data:`CLASSIFICATION_ADVISORS`.
     decision, confidence : str
         Expert behaviour (``decision="mixed"`` alternates the two decision biases).
     alpha : float
@@ -97,7 +133,19 @@ class ClassificationDomain:
         (the paper's 250 is slow to refit every epoch; 25 finds similar rules
         on these data sets).
     heterogeneity : float
-        Log-normal spread of the experts' ADB parameters (0: identical experts).
+        Log-normal spread of the experts' ADB parameters (0: identical experts);
+        ignored when ``expert_distributions`` is given.
+    expert_distributions : mapping, optional
+        Declared distributions of the experts' parameters — accuracy levels as
+        well as ADB (:func:`hmlsim.behaviour.sample_experts`), e.g.
+        ``{"easy_accuracy": (0.75, 0.95), "hard_accuracy": (0.5, 0.7), "delta": (3, 7)}``.
+    annealing_targets : {"belief", "decisions"}
+        What the annealing scores advice against (module docstring).
+    task_labels : {"decisions", "decisions+audit"}
+        What the task model learns from.
+    min_audit : int
+        Fewest revealed audited rows (with both right and wrong expert answers)
+        before the firm fits an expertise model.
     path : str, optional
         Data file (FICO).
     rng : numpy Generator
@@ -117,6 +165,10 @@ class ClassificationDomain:
         n_iter: int = 200,
         n_trees: int = 25,
         heterogeneity: float = 0.2,
+        expert_distributions: Mapping[str, Any] | None = None,
+        annealing_targets: str = "belief",
+        task_labels: str = "decisions+audit",
+        min_audit: int = 30,
         path: str | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
@@ -126,14 +178,22 @@ class ClassificationDomain:
         self.decision = check_choice("decision", decision, DECISIONS)
         self.confidence = confidence
         self.alpha = float(alpha)
-        if self.alpha < 0:
-            raise ConfigError("alpha", f"must be >= 0, got {alpha!r}")
+        if not np.isfinite(self.alpha) or self.alpha < 0:
+            raise ConfigError("alpha", f"must be a finite number >= 0, got {alpha!r}")
         self.initial_quality = check_probability("initial_quality", initial_quality)
         if int(n_iter) < 1:
             raise ConfigError("n_iter", f"must be >= 1, got {n_iter!r}")
         self.n_iter = int(n_iter)
         self.n_trees = int(n_trees)
         self.heterogeneity = float(heterogeneity)
+        self.expert_distributions = dict(expert_distributions or {})
+        self.annealing_targets = check_choice(
+            "annealing_targets", annealing_targets, ANNEALING_TARGETS
+        )
+        self.task_labels = check_choice("task_labels", task_labels, TASK_LABELS)
+        if isinstance(min_audit, bool) or int(min_audit) != min_audit or min_audit < 2:
+            raise ConfigError("min_audit", f"must be an integer >= 2, got {min_audit!r}")
+        self.min_audit = int(min_audit)
         self.rng = make_rng(rng)
         self.data = load_dataset(dataset, path=path, seed=20)
         self.pool = self.data.train
@@ -164,16 +224,27 @@ class ClassificationDomain:
         return self._base[decision]
 
     def make_experts(self, n: int, rng: np.random.Generator) -> list[tuple[str, Any]]:
-        """``n`` experts; their ADB parameters spread by :attr:`heterogeneity`."""
-        from hmlsim.behaviour import perturb_adb
+        """``n`` experts: from ``expert_distributions``, else ADB spread by ``heterogeneity``."""
+        from hmlsim.behaviour import perturb_adb, sample_experts
 
         kinds = (["difficulty", "group"] * n if self.decision == "mixed" else [self.decision] * n)[
             :n
         ]
         experts = []
         for i, kind in enumerate(kinds):
-            base = self._expert(kind)
-            expert = perturb_adb(base, self.heterogeneity, rng) if self.heterogeneity else base
+            if self.expert_distributions:
+                (drawn,), _ = sample_experts(
+                    self.data,
+                    1,
+                    self.expert_distributions,
+                    rng,
+                    decision=kind,
+                    confidence=self.confidence,
+                )
+                expert = drawn
+            else:
+                base = self._expert(kind)
+                expert = perturb_adb(base, self.heterogeneity, rng) if self.heterogeneity else base
             experts.append((kind, replace(expert, name=f"{kind} expert {i + 1}")))
         return experts
 
@@ -183,62 +254,144 @@ class ClassificationDomain:
         return Decisions(labels=np.asarray(h, dtype=int), confidence=np.asarray(c_h, dtype=float))
 
     # --- advice ---------------------------------------------------------------------
-    def initial_advisor(self, rng: np.random.Generator) -> FirmAdvisor:
+    def initial_advisor(self, rng: np.random.Generator, variant: str | None = None) -> FirmAdvisor:
         """The firm's first advisor, trained before deployment on labels of quality q.
 
         Outside the loop: the pool's labels with a share ``1 − initial_quality``
-        flipped, the decisions of the first expert, and a discretion model fitted
-        by :func:`hmlsim.behaviour.fit_discretion_model` on that expert.
+        flipped (the firm takes them for the truth: no expertise model yet), the
+        decisions of the first expert, and a discretion model fitted by
+        :func:`hmlsim.behaviour.fit_discretion_model` on that expert.
         """
         from hmlsim.behaviour import fit_discretion_model
 
+        variant = self.advisor if variant is None else variant
+        check_choice("advisor", variant, CLASSIFICATION_ADVISORS)
         expert = self._expert("difficulty" if self.decision == "mixed" else self.decision)
         flip = rng.random(len(self.pool)) >= self.initial_quality
         labels = np.where(flip, 1 - self.pool.y, self.pool.y)
         h, c_h = expert.decide(self.pool, rng)
         with limited_threads(1):
             discretion = fit_discretion_model(expert, self.data, rng=rng)
-        return self._fit(self.pool.X, labels, h, c_h, discretion, rng)
+        no_audit = np.full(len(labels), np.nan)
+        return self._fit(variant, self.pool.X, labels, h, c_h, discretion, no_audit, None, rng)
+
+    def _fit_expertise(self, audit: Any, rng: np.random.Generator) -> Any:
+        """p̂(h = y | x, c^H) from audited rows only, or None when they are too few."""
+        from hmlsim.advisors.outcome import fit_expertise_model
+
+        if audit is None or len(audit) < self.min_audit:
+            return None
+        correct = audit.h == audit.y
+        if min(int(correct.sum()), int((~correct).sum())) < 2:
+            return None
+        with limited_threads(1):
+            return fit_expertise_model(
+                audit.features, audit.y, audit.h, audit.c_h, rng=int(rng.integers(2**31))
+            )
 
     def _fit(
         self,
+        variant: str,
         X: pd.DataFrame,
         labels: np.ndarray,
         h: np.ndarray,
         c_h: np.ndarray,
         discretion: Any,
+        y_audit: np.ndarray,
+        audit: Any,
         rng: np.random.Generator,
     ) -> FirmAdvisor:
-        from hmlsim.advisors.outcome import fit_outcome_model
+        from hmlsim.advisors.outcome import (
+            expertise_features,
+            fit_outcome_model,
+            out_of_fold_proba,
+            posterior_given_decision,
+        )
         from hmlsim.advisors.teamrules import make_advisor
 
-        seeds = rng.integers(2**31, size=2)
+        seeds = rng.integers(2**31, size=3)
+        expertise = self._fit_expertise(audit, rng)
         estimator = make_advisor(
-            self.advisor,
+            variant,
             alpha=self.alpha,
             n_iter=self.n_iter,
             n_trees_per_length=self.n_trees,
             random_state=int(seeds[0]),
+            use_expertise=expertise is not None,
         )
+        matrix = np.asarray(X, dtype=float)
         # one BLAS/OpenMP thread: the boosting oversubscribes a busy 2-core machine badly
         with limited_threads(1):
-            outcome = fit_outcome_model(X, labels, grid=OUTCOME_GRID, cv=2, rng=int(seeds[1]))
-            firm = FirmAdvisor(estimator, discretion, outcome)
-            estimator.fit(X, labels, h, c_h, discretion, p_y=firm.p_y(X))
+            outcome = fit_outcome_model(matrix, labels, grid=OUTCOME_GRID, cv=2, rng=int(seeds[1]))
+            # ψ on the training rows sees p̂(y | x) out of fold, as it will on new rows
+            p_oof = out_of_fold_proba(outcome, matrix, labels, cv=3, rng=int(seeds[2]))
+            q = (
+                None
+                if expertise is None
+                else expertise.predict_proba(expertise_features(matrix, c_h))[:, 1]
+            )
+            belief = p_oof if q is None else posterior_given_decision(p_oof, h, q)
+            known = np.isfinite(y_audit)
+            belief = np.where(known, np.nan_to_num(y_audit), belief)
+            firm = FirmAdvisor(
+                estimator,
+                discretion,
+                outcome,
+                variant=variant,
+                expertise=expertise,
+                learned_from={
+                    "labels": len(labels),
+                    "audited_in_window": int(known.sum()),
+                    "audited_for_expertise": 0 if expertise is None else len(audit),
+                },
+            )
+            if variant == "Task-only":
+                estimator.fit(X, labels)
+            elif variant == "TR-SelectiveOnly":
+                estimator.fit(X, labels, h, c_h, discretion, p_y=p_oof, expertise_model=expertise)
+            else:
+                targets = belief if self.annealing_targets == "belief" else None
+                estimator.fit(
+                    X,
+                    labels,
+                    h,
+                    c_h,
+                    discretion,
+                    p_y=p_oof,
+                    expertise_model=expertise,
+                    p_correct=q,
+                    y_belief=targets,
+                )
         return firm
 
-    def advise(self, advisor: FirmAdvisor, cases: Cases, decisions: Decisions) -> Advice:
-        """The advisor's advice on the batch (ŷ = h where it withholds)."""
+    def advise(
+        self,
+        advisor: FirmAdvisor,
+        cases: Cases,
+        decisions: Decisions,
+        explore: np.ndarray | None = None,
+    ) -> Advice:
+        """The advisor's advice on the batch (ŷ = h where it withholds).
+
+        On ``explore`` rows where the policy is silent the advisor offers its
+        task model's answer (confidence max(p̂, 1 − p̂)); where that answer
+        differs from h it is a contradiction the expert may accept.
+        """
+        p_y = advisor.p_y(cases.features)
         advice = advisor.estimator.advise(
-            cases.features,
-            decisions.labels,
-            decisions.confidence,
-            p_y=advisor.p_y(cases.features),
+            cases.features, decisions.labels, decisions.confidence, p_y=p_y
         )
         mask = np.asarray(advice.advise, dtype=bool)
         labels = np.where(mask, np.asarray(advice.y_hat, dtype=int), decisions.labels)
         confidence = np.nan_to_num(np.where(mask, advice.c_model, 0.0), nan=0.0)
-        return Advice(mask=mask, labels=labels, confidence=confidence)
+        explored = np.zeros(len(mask), dtype=bool)
+        if explore is not None:
+            own = (p_y >= 0.5).astype(int)
+            explored = np.asarray(explore, dtype=bool) & ~mask
+            labels = np.where(explored, own, labels)
+            confidence = np.where(explored, np.maximum(p_y, 1.0 - p_y), confidence)
+            mask = mask | explored
+        return Advice(mask=mask, labels=labels, confidence=confidence, explored=explored)
 
     def respond(
         self,
@@ -247,39 +400,51 @@ class ClassificationDomain:
         decisions: Decisions,
         advice: Advice,
         rng: np.random.Generator,
+        shift: float = 0.0,
     ) -> Response:
-        """Accept contradicting advice by the expert's true ADB; final decisions."""
+        """Accept contradicting advice by the true ADB (moved by ``shift``); final decisions."""
         contradicted = advice.mask & (advice.labels != decisions.labels)
-        accepted = (
-            np.asarray(
-                behaviour.accept(np.clip(advice.confidence, 0.0, 1.0), decisions.confidence, rng),
-                dtype=bool,
-            )
-            & contradicted
-        )
+        c_m = np.clip(advice.confidence, 0.0, 1.0)
+        if shift:
+            p = np.clip(np.asarray(behaviour.accept_probability(c_m, decisions.confidence)), 0, 1)
+            with np.errstate(divide="ignore"):
+                logit = np.log(p) - np.log1p(-p)
+            accepted = rng.random(len(p)) < 1.0 / (1.0 + np.exp(-(logit + shift)))
+        else:
+            accepted = np.asarray(behaviour.accept(c_m, decisions.confidence, rng), dtype=bool)
+        accepted = accepted & contradicted
         labels = np.where(accepted, advice.labels, decisions.labels)
         return Response(labels=labels, contradicted=contradicted, accepted=accepted)
 
     def retrain(
-        self,
-        advisor: FirmAdvisor,
-        features: list[Any],
-        labels: list[np.ndarray],
-        observed: dict[str, np.ndarray],
-        rng: np.random.Generator,
+        self, advisor: FirmAdvisor, data: TrainingSet, rng: np.random.Generator
     ) -> FirmAdvisor:
-        """Refit p̂(a) on observed answers, then the advisor on final decisions only."""
+        """Refit p̂(a) on observed answers, then the advisor on what the firm observed."""
+        observed = data.observed
         discretion = refit_discretion(advisor.discretion, observed, rng)
-        X = pd.concat(features, axis=0, ignore_index=True)
-        d = np.concatenate(labels)
-        if np.unique(d).size < 2:
-            log.warning("final decisions have one class; keeping the deployed advisor")
+        X = pd.concat(data.features, axis=0, ignore_index=True)
+        labels = np.concatenate(data.d)
+        if self.task_labels == "decisions+audit":
+            known = np.isfinite(data.y_audit)
+            labels = np.where(known, np.nan_to_num(data.y_audit), labels).astype(int)
+        if np.unique(labels).size < 2:
+            log.warning("the firm's labels have one class; keeping the deployed advisor")
             return replace(advisor, discretion=discretion)
-        return self._fit(X, d, observed["h"], observed["c_h"], discretion, rng)
+        return self._fit(
+            advisor.variant,
+            X,
+            labels,
+            observed["h"],
+            observed["c_h"],
+            discretion,
+            data.y_audit,
+            data.audit,
+            rng,
+        )
 
     # --- utility (hidden truth) -----------------------------------------------------
     def model_utility(self, advisor: FirmAdvisor, cases: Cases) -> np.ndarray:
-        """Per-case correctness of the advisor's own model of the task."""
+        """Per-case correctness of the deployed task model p̂(y | x) ≥ 0.5 (every advisor)."""
         return (model_predict(advisor, cases.features) == cases.truth).astype(float)
 
     def team_utility(self, cases: Cases, labels: np.ndarray) -> np.ndarray:
@@ -295,18 +460,12 @@ class ClassificationDomain:
 
 
 def model_predict(advisor: FirmAdvisor, X: pd.DataFrame) -> np.ndarray:
-    """The advisor's own label for every row: its model of the task alone.
+    """The deployed task model's label for every row: p̂(y | x) ≥ 0.5.
 
-    Task-only (and TR-SelectiveOnly, through its task-only rules) predict with
-    their rule set; a TeamRules variant has no label for rows its rules leave
-    to the expert, so its model of the task is its outcome model p̂(y | x),
-    fitted on the same labels (threshold 0.5).
+    The same definition for every advisor type, so that model utility u is
+    comparable across advisors: what the firm's labels are worth to one fixed
+    learner (the rules' own accuracy is reported separately by the study).
     """
-    estimator = advisor.estimator
-    if hasattr(estimator, "predict"):
-        return np.asarray(estimator.predict(X), dtype=int)
-    if hasattr(estimator, "task_only_"):
-        return np.asarray(estimator.task_only_.predict(X), dtype=int)
     return (advisor.p_y(X) >= 0.5).astype(int)
 
 

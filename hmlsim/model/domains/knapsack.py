@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hmlsim.errors import check_choice, check_probability
+from hmlsim.errors import ConfigError, check_choice, check_probability
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
 from hmlsim.threads import limited_threads
+
+if TYPE_CHECKING:
+    from hmlsim.model.observation import TrainingSet
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +119,13 @@ class KnapsackDomain:
         return Decisions(labels=own, confidence=np.ones(len(cases)), state=draws)
 
     # --- advice ---------------------------------------------------------------------
-    def initial_advisor(self, rng: np.random.Generator) -> Any:
+    def initial_advisor(self, rng: np.random.Generator, variant: str | None = None) -> Any:
         """A recommender of the target quality from the knapsack study's ladder."""
+        if variant not in (None, self.advisor):
+            raise ConfigError(
+                "advisor",
+                f"one knapsack model runs one recommender ({self.advisor}); got {variant!r}",
+            )
         from hmlsim.knapsack.ladder import train_ladder
         from hmlsim.knapsack.loop import generate_cases
 
@@ -134,8 +142,14 @@ class KnapsackDomain:
         log.info("initial recommender: quality %.3f (target %.3f)", rung.quality, rung.target)
         return rung.model
 
-    def advise(self, advisor: Any, cases: Cases, decisions: Decisions) -> Advice:
-        """The recommender's decoded solution on every instance."""
+    def advise(
+        self,
+        advisor: Any,
+        cases: Cases,
+        decisions: Decisions,
+        explore: np.ndarray | None = None,
+    ) -> Advice:
+        """The recommender's decoded solution on every instance (it always advises)."""
         from hmlsim.knapsack.loop import recommend
 
         with limited_threads(1):
@@ -150,8 +164,15 @@ class KnapsackDomain:
         decisions: Decisions,
         advice: Advice,
         rng: np.random.Generator,
+        shift: float = 0.0,
     ) -> Response:
-        """The solver's submission given the recommendation (same draws as :meth:`decide`)."""
+        """The solver's submission given the recommendation (same draws as :meth:`decide`).
+
+        The solvers' follow probability is their own (:mod:`hmlsim.knapsack.solvers`):
+        a trust ``shift`` is not defined for them and must be 0.
+        """
+        if shift:
+            raise ConfigError("trust_rate", "the knapsack solvers have no log-odds trust; use 0")
         from hmlsim.knapsack.solvers import solve
 
         if advice.mask.all():
@@ -182,25 +203,18 @@ class KnapsackDomain:
             labels=selection, contradicted=contradicted, accepted=followed & contradicted
         )
 
-    def retrain(
-        self,
-        advisor: Any,
-        features: list[Any],
-        labels: list[np.ndarray],
-        observed: dict[str, np.ndarray],
-        rng: np.random.Generator,
-    ) -> Any:
+    def retrain(self, advisor: Any, data: TrainingSet, rng: np.random.Generator) -> Any:
         """A fresh MLP trained on the submitted solutions only (the knapsack loop's step 5)."""
         from hmlsim.knapsack.loop import retrain
 
         problems = Problems(
             *(
-                np.concatenate([getattr(f, k) for f in features])
+                np.concatenate([getattr(f, k) for f in data.features])
                 for k in ("weights", "values", "capacity")
             )
         )
         with limited_threads(1):
-            return retrain(problems, np.concatenate(labels), rng, self.settings)
+            return retrain(problems, np.concatenate(data.d), rng, self.settings)
 
     # --- utility (hidden truth) -----------------------------------------------------
     def model_utility(self, advisor: Any, cases: Cases) -> np.ndarray:

@@ -1,0 +1,232 @@
+"""Figures of the performative advisor study (:mod:`hmlsim.scenarios.performative_advisors`).
+
+Each function takes the study's tidy ``learning_paths`` table (one row per run
+and epoch) and writes one PNG:
+
+- :func:`plot_traced_phi` — every run's (u_t, Φ(u_t)) against the 45° line,
+  per advisor, with the paper-style cobweb of each run;
+- :func:`plot_start_end` — an arrow from each run's first to its last point;
+- :func:`plot_advising_rate` — the advisor policy's advising rate over epochs;
+- :func:`plot_learning_maps` — the pooled learning maps u_t → u_{t+1}.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_RUN = "run_seed"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _played(paths: pd.DataFrame) -> pd.DataFrame:
+    return paths[paths["epoch"] >= 1]
+
+
+def _facets(paths: pd.DataFrame) -> tuple[list[str], list[str]]:
+    return sorted(paths["advisor"].unique()), sorted(paths["dataset"].unique())
+
+
+def _limits(paths: pd.DataFrame) -> tuple[float, float]:
+    values = paths[["model_utility", "team_utility"]].to_numpy(dtype=float)
+    lo = float(np.nanmin(values)) - 0.02
+    return max(0.0, lo), min(1.0, float(np.nanmax(values)) + 0.02)
+
+
+def _grid(plt, rows: list[str], cols: list[str], size: float = 3.0):
+    fig, axes = plt.subplots(
+        len(rows),
+        len(cols),
+        figsize=(size * len(cols) + 0.6, size * len(rows) + 0.4),
+        squeeze=False,
+    )
+    return fig, axes
+
+
+def _diagonal(ax, lo: float, hi: float) -> None:
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="45° line")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+
+
+def _style_by_audit(paths: pd.DataFrame) -> dict[float, str]:
+    styles = ["-", "--", ":", "-."]
+    return {rho: styles[i % 4] for i, rho in enumerate(sorted(paths["audit_share"].unique()))}
+
+
+def plot_traced_phi(paths: pd.DataFrame, out: Path) -> Path:
+    """(u_t, Φ(u_t)) of every run with its cobweb, per dataset (rows) × advisor (columns)."""
+    plt = _pyplot()
+    played = _played(paths)
+    advisors, datasets = _facets(played)
+    lo, hi = _limits(played)
+    styles = _style_by_audit(played)
+    fig, axes = _grid(plt, datasets, advisors)
+    colours = plt.get_cmap("viridis")
+    qualities = sorted(played["initial_quality"].unique())
+    for r, dataset in enumerate(datasets):
+        for c, advisor in enumerate(advisors):
+            ax = axes[r][c]
+            _diagonal(ax, lo, hi)
+            cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
+            for _, run in cell.groupby(_RUN):
+                run = run.sort_values("epoch")
+                u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
+                share = qualities.index(run["initial_quality"].iloc[0]) / max(len(qualities) - 1, 1)
+                colour = colours(0.15 + 0.7 * share)
+                # cobweb: (u_t, Φ_t) → (u_{t+1}, Φ_t) → (u_{t+1}, Φ_{t+1})
+                web_x = np.r_[np.column_stack([u[:-1], u[1:]]).ravel(), u[-1:]]
+                web_y = np.r_[np.column_stack([phi[:-1], phi[:-1]]).ravel(), phi[-1:]]
+                ls = styles[run["audit_share"].iloc[0]]
+                ax.plot(web_x, web_y, color=colour, lw=0.8, alpha=0.6, ls=ls)
+                ax.plot(u, phi, "o", color=colour, ms=2.5, alpha=0.8)
+            ax.set_title(f"{dataset} · {advisor}", fontsize=9)
+            ax.set_xlabel("model utility u")
+            ax.set_ylabel("team utility Φ(u)")
+    handles = [
+        plt.Line2D([], [], color="black", ls=ls, label=f"audit ρ = {rho:g}")
+        for rho, ls in styles.items()
+    ]
+    handles += [
+        plt.Line2D(
+            [],
+            [],
+            color=colours(0.15 + 0.7 * i / max(len(qualities) - 1, 1)),
+            lw=2,
+            label=f"initial quality {q:g}",
+        )
+        for i, q in enumerate(qualities)
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(len(handles), 6),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.02),
+    )
+    fig.suptitle("traced Φ and learning paths (cobwebs) against the 45° line", y=1.0)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out
+
+
+def plot_start_end(paths: pd.DataFrame, out: Path) -> Path:
+    """An arrow from each run's first (u, Φ) to its last, per dataset × advisor."""
+    plt = _pyplot()
+    played = _played(paths)
+    advisors, datasets = _facets(played)
+    lo, hi = _limits(played)
+    fig, axes = _grid(plt, datasets, advisors)
+    palette = plt.get_cmap("tab10")
+    shares = sorted(played["audit_share"].unique())
+    for r, dataset in enumerate(datasets):
+        for c, advisor in enumerate(advisors):
+            ax = axes[r][c]
+            _diagonal(ax, lo, hi)
+            cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
+            for _, run in cell.groupby(_RUN):
+                run = run.sort_values("epoch")
+                start, end = run.iloc[0], run.iloc[-1]
+                colour = palette(shares.index(start["audit_share"]))
+                ax.annotate(
+                    "",
+                    xy=(end["model_utility"], end["team_utility"]),
+                    xytext=(start["model_utility"], start["team_utility"]),
+                    arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.0, "alpha": 0.8},
+                )
+            ax.set_title(f"{dataset} · {advisor}", fontsize=9)
+            ax.set_xlabel("model utility u")
+            ax.set_ylabel("team utility Φ(u)")
+    handles = [
+        plt.Line2D([], [], color=palette(i), lw=2, label=f"audit ρ = {rho:g}")
+        for i, rho in enumerate(shares)
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.02),
+    )
+    fig.suptitle("start → end of every run (first to last epoch)", y=1.0)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out
+
+
+def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
+    """The policy's advising rate over epochs (mean over runs), per dataset × advisor."""
+    import seaborn as sns
+
+    plt = _pyplot()
+    played = _played(paths).assign(audit=lambda t: "ρ = " + t["audit_share"].map("{:g}".format))
+    grid = sns.relplot(
+        data=played,
+        x="epoch",
+        y="policy_advising_rate",
+        hue="audit",
+        style="audit",
+        col="advisor",
+        row="dataset",
+        kind="line",
+        markers=True,
+        errorbar="se",
+        height=2.6,
+        aspect=1.2,
+    )
+    grid.set_axis_labels("epoch", "advising rate (policy)")
+    for ax in grid.axes.flat:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(-0.02, 1.02)
+    grid.figure.suptitle("how much each advisor advises, epoch by epoch (mean ± SE)", y=1.02)
+    grid.figure.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(grid.figure)
+    return out
+
+
+def plot_learning_maps(paths: pd.DataFrame, out: Path) -> Path | None:
+    """The pooled learning map u_t → u_{t+1} per advisor, one panel per dataset (ρ pooled apart)."""
+    from hmlsim.dynamics import EmpiricalLearningMap, plot_learning_map
+    from hmlsim.errors import ConfigError
+
+    plt = _pyplot()
+    datasets = sorted(paths["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 4.0), squeeze=False)
+    drawn = False
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        cell = paths[paths["dataset"] == dataset]
+        maps = {}
+        for (advisor, rho), group in cell.groupby(["advisor", "audit_share"]):
+            runs = [
+                r.sort_values("epoch")["model_utility"].to_numpy() for _, r in group.groupby(_RUN)
+            ]
+            if len(runs) < 2:
+                continue
+            try:
+                maps[f"{advisor}, ρ={rho:g}"] = EmpiricalLearningMap.from_paths(runs)
+            except ConfigError:
+                continue
+        if maps:
+            plot_learning_map(maps, ax=ax)
+            drawn = True
+        ax.set_title(dataset)
+    if not drawn:
+        plt.close(fig)
+        return None
+    fig.tight_layout()
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out
