@@ -141,3 +141,22 @@ def test_mismatched_case_arrays_name_the_field():
     with pytest.raises(ConfigError) as error:
         line_gap(np.ones(5), np.ones(6))
     assert error.value.field == "team_cases"
+
+
+def test_a_change_of_u_within_its_noise_is_not_drift():
+    # u moves by 0.025 > ε between epochs, but a 40-case evaluation cannot tell that from noise
+    rng = np.random.default_rng(3)
+    detector = StabilityDetector(epsilon=0.02, patience=2, rng=0)
+    base = cases(rng, 40, 0.7)
+    for shift in (0, 1, 0, 1):
+        u = base.copy()
+        u[np.flatnonzero(u == 0)[:shift]] = 1.0
+        detector.update(u, np.maximum(u, cases(rng, 40, 0.3)))
+    assert detector.moved() is False
+    assert detector.end_state() != "drifting"
+    # the same shift on many cases, consistently upwards, is drift
+    drifting = StabilityDetector(epsilon=0.02, patience=2, rng=0)
+    for quality in (0.6, 0.7, 0.8, 0.9):
+        u = cases(rng, 2000, quality)
+        drifting.update(u, np.maximum(u, cases(rng, 2000, 0.3)))
+    assert drifting.moved() is True and drifting.end_state() == "drifting"

@@ -130,7 +130,22 @@ def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
         print("  interrupted: finished runs are kept; start the same command again to resume")
     if report.lost_workers:
         print("  worker processes died: finished runs are kept; start again to resume")
+    if report.exit_status == 0:
+        _write_sweep_report(spec, Path(args.out))
     return report.exit_status
+
+
+def _write_sweep_report(spec, out: Path) -> None:
+    """The scenario's report over the whole store, where it has one (``summarise_store``)."""
+    from hmlsim.experiments.scenario import load_scenario, write_result
+
+    module = load_scenario(spec.scenario)
+    summarise = getattr(module, "summarise_store", None)
+    if summarise is None:
+        return
+    result = summarise(out)
+    written = write_result(module, spec, result, out / "report")
+    print(f"  report over every run of the store: {written[1]}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -169,7 +169,14 @@ class StablePoint:
         }
 
 
-def end_state(u: np.ndarray, on_line: np.ndarray, *, epsilon: float, patience: int) -> str:
+def end_state(
+    u: np.ndarray,
+    on_line: np.ndarray,
+    *,
+    epsilon: float,
+    patience: int,
+    moved: bool | None = None,
+) -> str:
     """Name how a run ends: one of :data:`END_STATES`.
 
     Parameters
@@ -179,6 +186,10 @@ def end_state(u: np.ndarray, on_line: np.ndarray, *, epsilon: float, patience: i
     on_line : array of bool, shape (T,)
         Whether each epoch was on the line (:meth:`LineGap.on_line`).
     epsilon, patience : float, int
+    moved : bool, optional
+        Whether u's change over the last ``patience`` epochs exceeds its noise
+        (a paired test on the cases, :meth:`StabilityDetector.moved`). A change
+        of ε or more that the noise explains is not drift. ``None``: not tested.
 
     Returns
     -------
@@ -205,13 +216,10 @@ def end_state(u: np.ndarray, on_line: np.ndarray, *, epsilon: float, patience: i
     if on[-patience:].all():
         return "stable"
     steps = np.diff(u[-(patience + 2) :])
-    if (
-        steps.size >= 3
-        and (np.abs(steps) >= epsilon).all()
-        and (np.sign(steps[1:]) == -np.sign(steps[:-1])).all()
-    ):
+    alternating = (np.sign(steps[1:]) == -np.sign(steps[:-1])).all()
+    if steps.size >= 3 and (np.abs(steps) >= epsilon).all() and alternating:
         return "two_cycle"
-    if abs(u[-1] - u[-patience - 1]) >= epsilon:
+    if abs(u[-1] - u[-patience - 1]) >= epsilon and moved is not False:
         return "drifting"
     return "stationary_off_line"
 
@@ -324,13 +332,27 @@ class StabilityDetector:
         )
         return point if point.on_line else None
 
+    def moved(self) -> bool | None:
+        """Whether u changed beyond its noise over the last ``patience`` epochs.
+
+        A paired bootstrap over the evaluation cases of u_T − u_{T−patience}:
+        True when its interval excludes 0. None with too few epochs.
+        """
+        if len(self._cases) <= self.patience:
+            return None
+        now = np.atleast_2d(self._cases[-1][0]).mean(axis=0)
+        then = np.atleast_2d(self._cases[-1 - self.patience][0]).mean(axis=0)
+        change = line_gap(then, now, n_boot=self.n_boot, level=self.level, rng=self.rng)
+        return not (change.ci_low <= 0.0 <= change.ci_high)
+
     def end_state(self) -> str:
-        """How the run ends so far (:func:`end_state`)."""
+        """How the run ends so far (:func:`end_state`, drift tested against noise)."""
         return end_state(
             np.array(self.model_utility),
             np.array(self.on_line),
             epsilon=self.epsilon,
             patience=self.patience,
+            moved=self.moved(),
         )
 
 

@@ -35,7 +35,7 @@ skipped with a note in ``summary.json``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -366,7 +366,10 @@ def learning_maps(paths: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
         firsts = [float(r[0]) for r in runs]
         finals = [float(r[-1]) for r in runs]
         starts = [float(run["initial_quality"].iloc[0]) for _, run in _runs(group)]
-        entry["endpoints"] = endpoints_by_start(np.array(starts), np.array(finals))
+        entry["endpoints"] = [
+            {k: _plain(v) for k, v in e.items()}
+            for e in endpoints_by_start(np.array(starts), np.array(finals))
+        ]
         entry["visited"] = [
             float(np.min(np.concatenate(runs))),
             float(np.max(np.concatenate(runs))),
@@ -413,9 +416,12 @@ def summarise_store(store: str | Path, config: Config | None = None) -> Scenario
     config = config or Config()
     paths = collect(store, "learning_paths")
     runs = collect(store, "runs")
-    keep = [c for c in paths.columns if c not in ("run_key", "replicate", "seed")]
+    # the store's own columns, and the sweep's axis columns (Config fields), are not the runs'
+    added = {"run_key", "replicate", "seed", *(f.name for f in fields(Config))}
+    keep = [c for c in paths.columns if c not in added]
     records = []
-    for record in runs.drop(columns=["run_key", "replicate", "seed"]).to_dict(orient="records"):
+    runs = runs.drop(columns=[c for c in runs.columns if c in added])
+    for record in runs.to_dict(orient="records"):
         record = {k: _plain(v) for k, v in record.items()}
         record["seed"] = record.pop("run_seed")
         fields = {name: record.pop(f"stable_{name}", None) for name in STABLE_FIELDS}
