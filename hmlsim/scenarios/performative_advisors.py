@@ -424,8 +424,8 @@ def summarise_store(store: str | Path, config: Config | None = None) -> Scenario
     for record in runs.to_dict(orient="records"):
         record = {k: _plain(v) for k, v in record.items()}
         record["seed"] = record.pop("run_seed")
-        fields = {name: record.pop(f"stable_{name}", None) for name in STABLE_FIELDS}
-        record["stable_point"] = fields if record.pop("stable", False) else None
+        point = {name: record.pop(f"stable_{name}", None) for name in STABLE_FIELDS}
+        record["stable_point"] = point if record.pop("stable", False) else None
         records.append(record)
     return assemble(paths[keep], records, config, [], sorted(set(runs["dataset"])))
 
