@@ -38,9 +38,10 @@ class VizModel(CollaborationModel):
     """
 
     def __init__(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
-        if domain == "knapsack" and advisor not in KNAPSACK_ADVISORS:
-            advisor = "mlp"
-        super().__init__(domain=domain, advisor=advisor, **kwargs)
+        if domain == "knapsack":
+            advisor = advisor if advisor in KNAPSACK_ADVISORS else "mlp"
+            kwargs["audit_share"] = 0.0  # the knapsack solvers have no audit channel
+        super().__init__(domain=domain, advisor=advisor, audit_delay=1, **kwargs)
 
 
 model_params = {
@@ -100,6 +101,22 @@ model_params = {
         "min": 1,
         "max": 8,
         "step": 1,
+    },
+    "audit_share": {
+        "type": "SliderFloat",
+        "value": 0.0,
+        "label": "Audit share ρ (truth revealed a epoch later)",
+        "min": 0.0,
+        "max": 0.5,
+        "step": 0.02,
+    },
+    "exploration": {
+        "type": "SliderFloat",
+        "value": 0.0,
+        "label": "Exploration share",
+        "min": 0.0,
+        "max": 0.3,
+        "step": 0.01,
     },
     "rng": {"type": "SliderInt", "value": 42, "label": "Seed", "min": 0, "max": 999, "step": 1},
     "cases_per_epoch": 200,
@@ -251,9 +268,11 @@ def Rules(model: CollaborationModel):
     """The advisors' current rules and the run's status."""
     update_counter.get()
     point = model.stable_point
+    line = model.line
     lines = [
         f"**Epoch {model.steps}** — model utility {model.model_utility:.3f}, "
-        f"team utility {model.team_utility:.3f}",
+        f"team utility {model.team_utility:.3f}; Φ(u) − u = {line.gap:+.3f} "
+        f"[{line.ci_low:+.3f}, {line.ci_high:+.3f}] ({model.stability.end_state()})",
         ""
         if point is None
         else f"**Stable point** at epoch {point.epoch}: u = {point.u:.3f}, Φ(u) = {point.phi:.3f}",

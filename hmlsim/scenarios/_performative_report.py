@@ -1,0 +1,184 @@
+"""The performative study's findings as Markdown, generated from a report's ``summary.json``.
+
+``docs/model.md`` carries this text between two markers; it is regenerated,
+never typed, from one sweep's report with the commit and the command that
+produced it::
+
+    python -m hmlsim.scenarios._performative_report results/pa_medium/report \\
+        --command "hmlsim sweep scenarios/sweeps/performative_advisors_medium.toml ..." \\
+        --commit 00e0569 --wall "64 min" --update docs/model.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BEGIN = "<!-- BEGIN generated findings -->"
+END = "<!-- END generated findings -->"
+
+
+def _se(values: pd.Series) -> float:
+    values = values.dropna()
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
+
+
+def _fmt(mean: float, se: float) -> str:
+    return f"{mean:.3f}" if not np.isfinite(se) else f"{mean:.3f} ± {se:.3f}"
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
+    """Final u, Φ(u), human, advising rate and silence per advisor × audit share."""
+    rows = []
+    for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
+        gain = group["final_team_utility"] - group["final_human_utility"]
+        rows.append(
+            {
+                "advisor": advisor,
+                "ρ": f"{rho:g}",
+                "runs": len(group),
+                "u_0 → final u": (
+                    f"{group['initial_model_utility'].mean():.3f} → "
+                    + _fmt(group["final_model_utility"].mean(), _se(group["final_model_utility"]))
+                ),
+                "final Φ(u)": _fmt(
+                    group["final_team_utility"].mean(), _se(group["final_team_utility"])
+                ),
+                "Φ − human": _fmt(gain.mean(), _se(gain)),
+                "advising rate": f"{group['final_advising_rate'].mean():.2f}",
+                "silent at end": int(group["silent_since"].notna().sum()),
+                "u fell > 0.03": int(group["spirals_down"].sum()),
+                "stable (on line)": int(group["stable_point"].notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def end_states(runs: pd.DataFrame) -> pd.DataFrame:
+    """How the runs end, per advisor."""
+    table = runs.groupby("advisor")["end_state"].value_counts().unstack(fill_value=0)
+    return table.reset_index()
+
+
+def by_context(runs: pd.DataFrame) -> pd.DataFrame:
+    """Final Φ(u) − human per dataset × behaviour × α, one column per advisor (all ρ pooled)."""
+    runs = runs.assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
+    rows = []
+    for key, group in runs.groupby(["dataset", "decision", "alpha"], sort=True):
+        row = dict(zip(["dataset", "decision", "α"], key, strict=True))
+        for advisor, part in group.groupby("advisor"):
+            row[advisor] = _fmt(part["gain"].mean(), _se(part["gain"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def map_lines(maps: list[dict[str, Any]]) -> list[str]:
+    """One line per advisor × context: the pooled map's fixed points and where u_0 ends."""
+    lines = []
+    for entry in maps:
+        context = (
+            f"{entry['advisor']} · {entry['dataset']}/{entry['decision']} · "
+            f"α = {entry['alpha']:g} · ρ = {entry['audit_share']:g}"
+        )
+        ends = ", ".join(
+            f"u_0 {e['u0']:g} → {e['end_mean']:.3f}" for e in entry.get("endpoints", [])
+        )
+        fitted = entry.get("map")
+        if not fitted:
+            lines.append(f"- {context}: {ends}; no pooled map ({entry.get('note', '')})")
+            continue
+        points = [
+            f"{p['kind']} {p['u']:.3f} ± {p['se']:.3f}"
+            + (
+                f" (band {p['interval'][0]:.3f}–{p['interval'][1]:.3f})"
+                if p.get("interval")
+                else ""
+            )
+            for p in fitted.get("fixed_points", [])
+        ]
+        lo, hi = entry["visited"]
+        found = "; ".join(points) if points else "no fixed point in the visited range"
+        lines.append(f"- {context}: visited [{lo:.3f}, {hi:.3f}]; {found}; {ends}")
+    return lines
+
+
+def render(report: Path, *, command: str, commit: str, wall: str) -> str:
+    """The findings section for ``docs/model.md``."""
+    summary = json.loads((report / "summary.json").read_text())
+    runs = pd.DataFrame(summary["runs"])
+    checks = pd.DataFrame(summary.get("checks", []))
+    parts = [
+        BEGIN,
+        "",
+        f"Generated from `{report}` by `hmlsim.scenarios._performative_report`.",
+        f"Command: `{command}` at commit `{commit}`; wall time {wall}; "
+        f"{len(runs)} loop runs on datasets {', '.join(summary['datasets'])}.",
+        "",
+        "### Outcomes by advisor and audit share (mean ± SE over runs)",
+        "",
+        _table(outcomes_by_advisor(runs)),
+        "",
+        "### How runs end",
+        "",
+        _table(end_states(runs)),
+        "",
+        "### Team gain over the human alone, Φ(u) − human, by context (all ρ pooled)",
+        "",
+        _table(by_context(runs)),
+        "",
+    ]
+    if not checks.empty:
+        parts += [
+            "### TR with an audit channel: does it keep advising and help?",
+            "",
+            f"{int(checks['keeps_advising'].sum())} of {len(checks)} audited TR runs advise in "
+            f"their last epoch; {int(checks['team_at_or_above_human'].sum())} end with the team "
+            "at or above the human alone (within one SE of the paired difference).",
+            "",
+        ]
+    parts += [
+        "### Pooled learning maps (u_t → u_{t+1} over the initial qualities)",
+        "",
+        *map_lines(summary.get("maps", [])),
+        "",
+        END,
+    ]
+    return "\n".join(parts)
+
+
+def update(doc: Path, section: str) -> None:
+    """Replace the text between the markers of ``doc`` with ``section``."""
+    text = doc.read_text()
+    start, stop = text.index(BEGIN), text.index(END) + len(END)
+    doc.write_text(text[:start] + section + text[stop:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Render the performative study's findings.")
+    parser.add_argument("report", type=Path, help="a report folder with summary.json")
+    parser.add_argument("--command", required=True, help="the command that produced the runs")
+    parser.add_argument("--commit", required=True, help="the commit the runs were made on")
+    parser.add_argument("--wall", required=True, help="the sweep's wall time")
+    parser.add_argument("--update", type=Path, help="a Markdown file with the markers to update")
+    args = parser.parse_args()
+    section = render(args.report, command=args.command, commit=args.commit, wall=args.wall)
+    if args.update:
+        update(args.update, section)
+    else:
+        print(section)
+
+
+if __name__ == "__main__":
+    main()
