@@ -284,3 +284,30 @@ def _observation(epoch: int, n: int, expert: int = 1) -> EpochObservation:
         accepted=~ones,
         d=np.zeros(n, dtype=int),
     )
+
+
+def test_audit_history_adds_older_audited_cases_with_their_truth():
+    ledger = FirmLedger(window=1)
+    old, new = _observation(epoch=1, n=4, expert=1), _observation(epoch=2, n=3, expert=1)
+    ledger.record([old])
+    ledger.record([new])  # the window now holds epoch 2 only
+    ledger.learn([RevealedOutcome(old, np.array([0, 3]), np.array([1, 0]), revealed_at=2)])
+    plain = ledger.training_set()
+    assert len(plain.y_audit) == 3 and np.isnan(plain.y_audit).all()
+    assert len(plain.audit) == 2  # older audits still feed the models of the expert
+    extended = ledger.training_set(audit_history=True)
+    np.testing.assert_array_equal(extended.y_audit[3:], [1, 0])
+    assert [len(x) for x in extended.features] == [3, 2]
+    np.testing.assert_array_equal(extended.observed["h"][3:], old.h[[0, 3]])
+
+
+def test_the_firm_trains_on_audit_history_when_asked():
+    model = CollaborationModel(
+        advisor="TR", rng=2, audit_share=0.2, audit_delay=1, audit_history=True, **SMALL
+    )
+    for _ in range(3):
+        model.step()
+    entry = model.firm.retrain_log[-1]
+    # after epoch 2: the window (epoch 2, 100 rows) plus epoch 1's audited rows revealed late
+    assert len(np.concatenate(entry["labels"])) > model.cases_per_epoch
+    assert np.isfinite(entry["audited"]).sum() > 0

@@ -249,11 +249,15 @@ class FirmAgent(mesa.Agent):
     window : int
         Number of past epochs whose observations the firm trains on (1: the
         last epoch only, as in the paper).
+    audit_history : bool
+        Also train on the audited cases of older epochs once their outcome is
+        revealed (:meth:`~hmlsim.model.observation.FirmLedger.training_set`).
     """
 
-    def __init__(self, model: mesa.Model, window: int = 1) -> None:
+    def __init__(self, model: mesa.Model, window: int = 1, audit_history: bool = False) -> None:
         super().__init__(model)
         self.window = int(window)
+        self.audit_history = bool(audit_history)
         self.ledger = FirmLedger(window=self.window)
         self.retrain_log: list[dict[str, Any]] = []
 
@@ -292,7 +296,7 @@ class FirmAgent(mesa.Agent):
     def retrain(self) -> None:
         """Retrain every advisor on the observations of the experts it serves."""
         for advisor in self.model.agents_by_type[AdvisorAgent]:
-            data = self.ledger.training_set(advisor.group)
+            data = self.ledger.training_set(advisor.group, audit_history=self.audit_history)
             self.retrain_log.append(
                 {"advisor": advisor.unique_id, "labels": data.d, "audited": data.y_audit}
             )

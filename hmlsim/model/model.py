@@ -86,6 +86,10 @@ class CollaborationModel(mesa.Model):
     audit_share, audit_delay : float, int
         The audit channel (SPEC D): a share ρ of each epoch's cases whose true
         outcome reaches the firm ``audit_delay`` epochs later (ρ = 0: never).
+    audit_history : bool
+        The firm also trains on audited cases of epochs older than its window
+        (their outcome arrives late); False: audits of older epochs feed only
+        the models of the expert (expertise) and the experts' trust.
     exploration : float
         Share of cases on which an advisor offers its own answer even where its
         policy is silent, so that silence can be reversed by data.
@@ -127,6 +131,7 @@ class CollaborationModel(mesa.Model):
         n_eval: int = 200,
         audit_share: float = 0.0,
         audit_delay: int = 0,
+        audit_history: bool = False,
         exploration: float = 0.0,
         trust_rate: float = 0.0,
         adb_drift: float | Sequence[float] = 0.0,
@@ -191,7 +196,7 @@ class CollaborationModel(mesa.Model):
                 "the knapsack domain has no audit channel, trust or ADB drift; keep them at 0",
             )
         self.evaluation = self.domain.evaluation_cases(n_eval, self.rng)
-        self.firm = FirmAgent(self, window=window)
+        self.firm = FirmAgent(self, window=window, audit_history=audit_history)
         groups = [f"group {i % n_advisors + 1}" for i in range(n_experts)]
         for (kind, behaviour), group in zip(
             self.domain.make_experts(n_experts, self.rng), groups, strict=True

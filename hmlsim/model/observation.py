@@ -214,19 +214,30 @@ class FirmLedger:
         """Add audited outcomes revealed by the audit channel."""
         self.revealed.extend(outcomes)
 
-    def training_set(self, group: str | None = None) -> TrainingSet:
-        """The window's observations of ``group`` (None: all) and every revealed audit."""
+    def training_set(self, group: str | None = None, *, audit_history: bool = False) -> TrainingSet:
+        """The window's observations of ``group`` (None: all) and every revealed audit.
+
+        With ``audit_history`` the audited cases of epochs older than the window
+        join the training rows too (their outcomes arrive after they left the
+        window when the audit delay is at least the window): a firm that adds
+        every confirmed case to its training data.
+        """
         seen = [o for epoch in self.epochs for o in epoch if group is None or o.group == group]
-        known = {}
+        known: dict[tuple[int, int], list[RevealedOutcome]] = {}
         for item in self.revealed:
-            key = (item.observation.epoch, item.observation.expert)
-            known.setdefault(key, []).append(item)
+            known.setdefault((item.observation.epoch, item.observation.expert), []).append(item)
         y_audit = []
         for obs in seen:
             values = np.full(len(obs), math.nan)
-            for item in known.get((obs.epoch, obs.expert), []):
+            for item in known.pop((obs.epoch, obs.expert), []):
                 values[item.rows] = item.truth
             y_audit.append(values)
+        if audit_history:  # what is left in `known` lies outside the window
+            for items in known.values():
+                for item in items:
+                    if group is None or item.observation.group == group:
+                        seen.append(_subset(item.observation, item.rows))
+                        y_audit.append(np.asarray(item.truth, dtype=float))
         observed = {
             key: np.concatenate([getattr(o, key) for o in seen]) if seen else np.empty(0)
             for key in _FIELDS
@@ -261,6 +272,18 @@ class FirmLedger:
     def n_revealed(self) -> int:
         """Number of audited rows whose truth the firm has learned."""
         return sum(r.rows.size for r in self.revealed)
+
+
+def _subset(obs: EpochObservation, rows: np.ndarray) -> EpochObservation:
+    """The observation restricted to ``rows`` (keeps its epoch and expert, for the audit match)."""
+    arrays = {name: getattr(obs, name)[rows] for name in (*_FIELDS, "y_hat", "d")}
+    return EpochObservation(
+        epoch=obs.epoch,
+        expert=obs.expert,
+        group=obs.group,
+        features=_rows(obs.features, rows),
+        **arrays,
+    )
 
 
 def _rows(features: Any, rows: np.ndarray) -> Any:

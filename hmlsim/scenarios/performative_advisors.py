@@ -87,6 +87,7 @@ class Config:
     alphas: tuple[float, ...] = (0.1, 0.3)
     audit_shares: tuple[float, ...] = (0.0, 0.02, 0.1)
     audit_delay: int = 1
+    audit_history: bool = False
     initial_qualities: tuple[float, ...] = (0.6, 0.7, 0.8)
     replicates: int = 2
     epochs: int = 10
@@ -203,6 +204,7 @@ def run_one(
         patience=config.patience,
         audit_share=audit_share,
         audit_delay=config.audit_delay,
+        audit_history=config.audit_history,
         exploration=config.exploration,
         trust_rate=config.trust_rate,
         data_path=data_path,
