@@ -60,6 +60,22 @@ def _diagonal(ax, lo: float, hi: float) -> None:
     ax.set_aspect("equal")
 
 
+def _finish(plt, fig, handles: list, title: str, out: Path) -> Path:
+    """Legend below the panels (off the data), title, save, close."""
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(len(handles), 6),
+        fontsize=8,
+        bbox_to_anchor=(0.5, 0.0),
+    )
+    fig.suptitle(title, y=1.0)
+    fig.tight_layout(rect=(0, 0.09, 1, 0.97))
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out
+
+
 def _style_by_audit(paths: pd.DataFrame) -> dict[float, str]:
     styles = ["-", "--", ":", "-."]
     return {rho: styles[i % 4] for i, rho in enumerate(sorted(paths["audit_share"].unique()))}
@@ -108,18 +124,9 @@ def plot_traced_phi(paths: pd.DataFrame, out: Path) -> Path:
         )
         for i, q in enumerate(qualities)
     ]
-    fig.legend(
-        handles=handles,
-        loc="lower center",
-        ncol=min(len(handles), 6),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.02),
+    return _finish(
+        plt, fig, handles, "traced Φ and learning paths (cobwebs) against the 45° line", out
     )
-    fig.suptitle("traced Φ and learning paths (cobwebs) against the 45° line", y=1.0)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
-    fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return out
 
 
 def plot_start_end(paths: pd.DataFrame, out: Path) -> Path:
@@ -153,18 +160,7 @@ def plot_start_end(paths: pd.DataFrame, out: Path) -> Path:
         plt.Line2D([], [], color=palette(i), lw=2, label=f"audit ρ = {rho:g}")
         for i, rho in enumerate(shares)
     ]
-    fig.legend(
-        handles=handles,
-        loc="lower center",
-        ncol=len(handles),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.02),
-    )
-    fig.suptitle("start → end of every run (first to last epoch)", y=1.0)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
-    fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return out
+    return _finish(plt, fig, handles, "start → end of every run (first to last epoch)", out)
 
 
 def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
