@@ -4,7 +4,8 @@
 ``load_dataset("fico", path=...)`` reads FICO HELOC from a path (or from the
 ``HMLSIM_FICO_PATH`` environment variable): FICO's licence does not allow
 shipping it. Any other CSV (or Weka ARFF) file works through a
-:class:`~hmlsim.data.spec.DatasetSpec`.
+:class:`~hmlsim.data.spec.DatasetSpec`, declared in Python or in a small TOML
+file: ``load_dataset("my.toml")`` (see :func:`hmlsim.data.load_dataset_spec`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.data.builtin import BUILTIN
+from hmlsim.data.checks import check_finite, check_labels
 from hmlsim.data.encoding import FeatureEncoder
 from hmlsim.data.spec import DatasetSpec, group_mask
 from hmlsim.data.splits import SPLIT_NAMES, Split, paper_split_positions
@@ -106,6 +108,11 @@ def _resolve_path(spec: DatasetSpec, path: str | os.PathLike | None) -> Path:
         if not resolved.is_file():
             raise ConfigError(spec.path_env, f"no such file: {resolved}")
         return resolved
+    if spec.path is not None:
+        resolved = Path(spec.path).expanduser()
+        if not resolved.is_file():
+            raise ConfigError("path", f"no such file: {resolved}")
+        return resolved
     if spec.file is not None:
         resource = resources.files("hmlsim.data") / "files" / spec.file
         return Path(str(resource))
@@ -123,8 +130,14 @@ def _resolve_path(spec: DatasetSpec, path: str | os.PathLike | None) -> Path:
     raise ConfigError("path", f"dataset {spec.name!r} needs a file: {how}{extra}")
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Weka ARFF file into a DataFrame (byte strings decoded, BOM stripped)."""
+def read_table(path: Path, missing_values: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV or Weka ARFF file into a DataFrame (byte strings decoded, BOM stripped).
+
+    ``missing_values`` are strings read as empty cells besides pandas' defaults
+    (and ARFF's ``?``). An empty file, or one with a header and no rows, raises
+    :class:`ConfigError` (``path``).
+    """
+    missing = list(missing_values)
     if path.suffix.lower() == ".arff":
         from scipy.io import arff
 
@@ -132,22 +145,33 @@ def read_table(path: Path) -> pd.DataFrame:
         frame = pd.DataFrame(data)
         for column in frame.columns:
             if frame[column].dtype == object:
-                frame[column] = frame[column].str.decode("utf-8").replace("?", np.nan)
+                decoded = frame[column].str.decode("utf-8")
+                frame[column] = decoded.where(~decoded.isin(["?", *missing]))
     else:
         try:
-            frame = pd.read_csv(path, encoding="utf-8-sig")
+            frame = pd.read_csv(path, encoding="utf-8-sig", na_values=missing or None)
+        except pd.errors.EmptyDataError:
+            raise ConfigError("path", f"{path} is empty") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise ConfigError("path", f"cannot read {path} as CSV: {exc}") from exc
+    if frame.empty:
+        raise ConfigError("path", f"{path} has no data rows")
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
     return frame.reset_index(drop=True)
 
 
-def _spec_for(dataset: str | DatasetSpec) -> DatasetSpec:
+def _spec_for(dataset: str | os.PathLike | DatasetSpec) -> DatasetSpec:
+    from hmlsim.data.user import is_dataset_toml, load_dataset_spec
+
     if isinstance(dataset, DatasetSpec):
         return dataset
+    if is_dataset_toml(dataset):
+        return load_dataset_spec(dataset)
     if dataset not in BUILTIN:
         raise ConfigError(
-            "dataset", f"must be one of {', '.join(BUILTIN)} or a DatasetSpec; got {dataset!r}"
+            "dataset",
+            f"must be one of {', '.join(BUILTIN)}, a path to a dataset TOML file or a "
+            f"DatasetSpec; got {dataset!r}",
         )
     return BUILTIN[dataset]
 
@@ -184,7 +208,7 @@ def resolve_fico_path(explicit: str | os.PathLike | None = "") -> Path | None:
 
 
 def load_dataset(
-    dataset: str | DatasetSpec,
+    dataset: str | os.PathLike | DatasetSpec,
     path: str | os.PathLike | None = None,
     seed: int = PAPER_SEED,
 ) -> Dataset:
@@ -192,12 +216,15 @@ def load_dataset(
 
     Parameters
     ----------
-    dataset : {"heart", "fico", "hr"} or DatasetSpec
-        A built-in dataset of the TeamRules paper or a user's declaration.
+    dataset : {"heart", "fico", "hr"}, path to a ``.toml`` file, or DatasetSpec
+        A built-in dataset of the TeamRules paper, or a user's declaration:
+        a TOML file (read and checked by :func:`~hmlsim.data.load_dataset_spec`)
+        or a :class:`DatasetSpec`.
     path : str or path-like, optional
         The file to read. Defaults: the copy shipped with hmlsim for heart and
         HR; for FICO the ``HMLSIM_FICO_PATH`` environment variable (FICO is
-        never shipped). A spec's ``path_env`` variable overrides the shipped copy.
+        never shipped); a TOML declaration's ``path``. A spec's ``path_env``
+        variable overrides the shipped copy and the spec's ``path``.
     seed : int, default 20
         ``random_state`` of the four stratified splits; the paper's runs use
         20, 21, ....
@@ -209,7 +236,8 @@ def load_dataset(
     Raises
     ------
     ConfigError
-        Unknown dataset, missing file, unknown column, or a target with one class.
+        Unknown dataset, missing or empty file, unknown column, a row without
+        a label, a target with one class, or an infinite value in a feature.
 
     Examples
     --------
@@ -223,19 +251,12 @@ def load_dataset(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ConfigError("seed", f"must be an integer, got {seed!r}")
     resolved = _resolve_path(spec, path)
-    raw = read_table(resolved)
+    raw = read_table(resolved, spec.missing_values)
     spec.check_columns(list(raw.columns))
-    y = spec.positive_mask(raw[spec.target_column])
-    counts = np.bincount(y, minlength=2)
-    if counts.min() == 0:
-        raise ConfigError(
-            "target_column",
-            f"{spec.target_column!r} gives only one class with positive_value="
-            f"{spec.positive_value!r} ({counts[1]} positive, {counts[0]} negative rows); "
-            "two classes are needed",
-        )
+    y = check_labels(spec, raw, resolved.name)
     positions = paper_split_positions(y, spec.split_fractions, int(seed))
-    features = raw.drop(columns=[spec.target_column, *spec.drop_columns])
+    features = spec.features_of(raw)
+    check_finite(features, resolved.name)
     encoder = FeatureEncoder(
         categorical_columns=spec.categorical_columns,
         missing_zero_columns=spec.missing_zero_columns,

@@ -5,7 +5,8 @@ target column and its positive value, the columns to drop, the cleaning rules
 (values that stand for "missing") and the group conditions that the simulated
 experts' behaviours refer to (``GroupCondition("age", "<", 50)``). The three
 datasets of the TeamRules paper are declared this way in
-:mod:`hmlsim.data.builtin`; users declare their own CSV the same way.
+:mod:`hmlsim.data.builtin`; users declare their own CSV the same way, in
+Python or in a small TOML file (:mod:`hmlsim.data.user`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ class DatasetSpec:
         in ``Split.groups``.
     drop_columns : sequence of str
         Identifier or constant columns that are not features.
+    feature_columns : sequence of str, optional
+        The feature columns, exactly (the target may not be among them). None
+        (default): every column except the target and ``drop_columns``, so the
+        columns that ``group_conditions`` read are features too, as in the
+        paper. A dataset declared in TOML always resolves this list
+        (:func:`hmlsim.data.load_dataset_spec`), leaving group columns out
+        unless they are declared as features.
     categorical_columns : sequence of str, optional
         Columns one-hot encoded even though they are numeric (text columns are
         always one-hot encoded).
@@ -125,12 +133,18 @@ class DatasetSpec:
     special_values : sequence of float
         Numeric codes meaning "missing for a reason" (FICO's -7/-8/-9): each
         becomes an indicator column ``<col>_eq<v>`` and the value is imputed.
+    missing_values : sequence of str
+        Strings that mean "missing" in any column (``"?"``, ``"n/a"``), read as
+        empty cells, besides pandas' defaults (empty, ``NA``, ``NaN``, ``null``, ...).
     split_fractions : 4-tuple of float
         Fractions held out, in order, for the human-training, learning,
         validation and test splits (each of what is left); the rest is train.
     file : str, optional
         File name of a copy shipped in ``hmlsim/data/files`` (None: the caller
         gives a path).
+    path : str, optional
+        The data file (a dataset declared in TOML names it); read when
+        :func:`~hmlsim.data.load_dataset` gets no ``path``.
     path_env : str, optional
         Environment variable that may hold the file's path.
     difficulty_threshold : float
@@ -148,11 +162,14 @@ class DatasetSpec:
     positive_value: Any
     group_conditions: Mapping[str, GroupLike] = field(default_factory=dict)
     drop_columns: tuple[str, ...] = ()
+    feature_columns: tuple[str, ...] | None = None
     categorical_columns: tuple[str, ...] = ()
     missing_zero_columns: tuple[str, ...] = ()
     special_values: tuple[float, ...] = ()
+    missing_values: tuple[str, ...] = ()
     split_fractions: tuple[float, float, float, float] = (0.10, 0.15, 0.10, 0.20)
     file: str | None = None
+    path: str | None = None
     path_env: str | None = None
     difficulty_threshold: float = 0.5
     decision_group: str | None = None
@@ -160,11 +177,21 @@ class DatasetSpec:
     description: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("drop_columns", "categorical_columns", "missing_zero_columns"):
+        for name in (
+            "drop_columns",
+            "feature_columns",
+            "categorical_columns",
+            "missing_zero_columns",
+            "missing_values",
+        ):
             value = getattr(self, name)
+            if value is None and name == "feature_columns":
+                continue
             if isinstance(value, str):
-                raise ConfigError(name, f"must be a sequence of column names, got {value!r}")
+                raise ConfigError(name, f"must be a sequence of strings, got {value!r}")
             object.__setattr__(self, name, tuple(value))
+        if self.feature_columns is not None and self.target_column in self.feature_columns:
+            raise ConfigError("feature_columns", f"holds the target column {self.target_column!r}")
         object.__setattr__(self, "special_values", tuple(self.special_values))
         object.__setattr__(self, "group_conditions", dict(self.group_conditions))
         fractions = tuple(float(f) for f in self.split_fractions)
@@ -204,14 +231,25 @@ class DatasetSpec:
             )
         return (target == value).to_numpy().astype(int)
 
+    def features_of(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns of a raw table (before encoding)."""
+        if self.feature_columns is not None:
+            return raw[list(self.feature_columns)]
+        return raw.drop(columns=[self.target_column, *self.drop_columns])
+
     def check_columns(self, columns: Sequence[str]) -> None:
         """Raise :class:`ConfigError` naming any declared column missing from ``columns``."""
         available = set(columns)
         checks: list[tuple[str, str]] = [("target_column", self.target_column)]
         checks += [
             (f, c)
-            for f in ("drop_columns", "categorical_columns", "missing_zero_columns")
-            for c in getattr(self, f)
+            for f in (
+                "drop_columns",
+                "feature_columns",
+                "categorical_columns",
+                "missing_zero_columns",
+            )
+            for c in getattr(self, f) or ()
         ]
         for key, cond in self.group_conditions.items():
             conds = [cond] if isinstance(cond, GroupCondition) else list(cond)

@@ -18,6 +18,14 @@ the scenario's ``fico_path`` field, the ``HMLSIM_FICO_PATH`` environment
 variable and :data:`hmlsim.data.loaders.DEFAULT_FICO_PATH` (``shared/data`` beside the checkout);
 when none exists, the scenarios skip FICO and say so in ``summary.json``.
 
+Your own data
+-------------
+Wherever a scenario takes dataset names, it also takes the path of a dataset
+TOML file (``--datasets my.toml``; :func:`hmlsim.data.load_dataset_spec`).
+:func:`check_datasets` reads and checks the file and its data when the
+configuration is built, so a wrong column fails before any run starts; tables
+and run seeds use the dataset's ``name``.
+
 Threads
 -------
 Each run computes on one thread (:func:`hmlsim.threads.limited_threads`).
@@ -31,9 +39,11 @@ belongs to the sweep (one process per run).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +52,7 @@ import pandas as pd
 from hmlsim.advisors import HUMAN, METRICS, VARIANTS, evaluate_advisors
 from hmlsim.data import loaders
 from hmlsim.data.loaders import resolve_fico_path
+from hmlsim.data.user import is_dataset_toml, load_dataset_spec
 from hmlsim.errors import ConfigError, check_choice
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
@@ -58,7 +69,10 @@ KEY_COLUMNS = ("variant", "alpha", "lambda0", "lambda1", "gated", "group")
 
 
 def load_context_data(dataset: str, split_seed: int, fico_path: str | os.PathLike | None = ""):
-    """Load one of the paper's datasets with the given split seed (FICO from its path)."""
+    """Load a dataset (a paper's name or a TOML file) with the given split seed.
+
+    FICO is read from its path (:func:`resolve_fico_path`).
+    """
     from hmlsim.data import load_dataset
 
     path = resolve_fico_path(fico_path) if dataset == "fico" else None
@@ -82,6 +96,25 @@ def available_datasets(datasets: Sequence[str], fico_path: str = "") -> tuple[li
     return keep, skipped
 
 
+def user_datasets(datasets: Sequence[str]) -> dict[str, dict[str, str]]:
+    """For each dataset TOML file among ``datasets``: its file, data file and data sha256.
+
+    Keyed by the dataset's name, for ``summary.json`` (the configuration
+    records the TOML path only).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for value in datasets:
+        if is_dataset_toml(value):
+            spec = load_dataset_spec(value)
+            data = Path(spec.path)
+            out[spec.name] = {
+                "toml": str(value),
+                "data": str(data),
+                "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+            }
+    return out
+
+
 def with_groups(ds, split: str, extra: Mapping[str, np.ndarray]):
     """A copy of ``ds`` whose ``split`` has extra evaluation groups (e.g. by class)."""
     part = ds.splits[split]
@@ -101,6 +134,65 @@ def check_tuple(field: str, values: Sequence, accepted: Sequence | None = None) 
     if accepted is not None:
         for value in values:
             check_choice(field, value, tuple(accepted))
+
+
+def check_datasets(
+    field: str, datasets: Sequence[str], decisions: Sequence[str] = ()
+) -> dict[str, str]:
+    """Built-in names or dataset TOML files, each read and checked now.
+
+    Parameters
+    ----------
+    field : str
+        The configuration field (named in errors).
+    datasets : sequence of str
+        ``"heart"``, ``"fico"``, ``"hr"`` or paths ending in ``.toml``.
+    decisions : sequence of str
+        The expert behaviours the scenario will build: ``"group"`` needs the
+        dataset's ``decision_group`` and ``confidence_group``.
+
+    Returns
+    -------
+    dict of str to str
+        Each entry's label in tables: the name itself, or the TOML's ``name``.
+
+    Raises
+    ------
+    ConfigError
+        ``field``, with the TOML file and its own field in the message
+        (``datasets: my.toml: dataset.target: column 'x' not in my.csv; ...``).
+    """
+    check_tuple(field, datasets)
+    labels: dict[str, str] = {}
+    for value in datasets:
+        if value in DATASETS:
+            labels[value] = value
+            continue
+        if not is_dataset_toml(value):
+            raise ConfigError(
+                field,
+                f"must be one of {', '.join(DATASETS)} or the path of a dataset TOML file "
+                f"(docs/experts.md, 'Your own data set'); got {value!r}",
+            )
+        try:
+            spec = load_dataset_spec(value)
+        except ConfigError as error:
+            raise ConfigError(field, f"{value}: {error}") from None
+        if "group" in decisions:
+            for attr in ("decision_group", "confidence_group"):
+                if getattr(spec, attr) is None:
+                    raise ConfigError(
+                        field,
+                        f"{value}: the group-biased expert (decisions 'group') needs "
+                        f"dataset.{attr}, one of its [groups]; set it or leave 'group' "
+                        "out of decisions",
+                    )
+        labels[value] = spec.name
+    names = list(labels.values())
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(field, f"two datasets are named {name!r}")
+    return labels
 
 
 def check_alphas(field: str, alphas: Sequence[float]) -> None:

@@ -19,6 +19,11 @@ FICO is read from ``fico_path``, else ``HMLSIM_FICO_PATH``, else
 :func:`hmlsim.data.resolve_fico_path`); when none
 exists FICO is skipped with a note under ``skipped`` in the summary.
 
+Your own data: ``--datasets my.toml`` (or ``heart,my.toml``) runs the study on
+a dataset declared in TOML (``docs/experts.md``, "Your own data set"); its
+``name`` labels the tables and ``user_datasets`` in the summary records the
+data file and its sha256.
+
 :mod:`hmlsim.scenarios.teamrules_prohibitive` (Appendix C.1) is this study
 with α ∈ {0.6, …, 1.0}.
 """
@@ -48,7 +53,7 @@ class Config:
 
     Attributes
     ----------
-    datasets : tuple of {"heart", "fico", "hr"}
+    datasets : tuple of {"heart", "fico", "hr"} or paths of dataset TOML files
     decisions : tuple of {"difficulty", "group"}
         The expert's decision behaviour (confidence paired as in the paper).
     alphas : tuple of float
@@ -80,8 +85,8 @@ class Config:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        common.check_tuple("datasets", self.datasets, common.DATASETS)
         common.check_tuple("decisions", self.decisions, common.DECISIONS)
+        common.check_datasets("datasets", self.datasets, self.decisions)
         common.check_alphas("alphas", self.alphas)
         common.check_run_size(self)
 
@@ -109,9 +114,9 @@ def run(config: Config) -> ScenarioResult:
         for split_seed in config.split_seeds:
             ds = common.load_context_data(dataset, split_seed, config.fico_path)
             for decision in config.decisions:
-                seed = common.run_seed(config.seed, dataset, decision, split_seed)
+                seed = common.run_seed(config.seed, ds.name, decision, split_seed)
                 expert = make_expert(ds, decision=decision, rng=seed)
-                context = {"dataset": dataset, "decision": decision, "split_seed": split_seed}
+                context = {"dataset": ds.name, "decision": decision, "split_seed": split_seed}
                 log.info("run %s", context)
                 table, extra = common.run_context(
                     ds,
@@ -129,6 +134,9 @@ def run(config: Config) -> ScenarioResult:
     runs = pd.DataFrame.from_records(extras)
     summary = summarize_value(values, runs, config)
     summary["skipped"] = skipped
+    user = common.user_datasets(datasets)
+    if user:
+        summary["user_datasets"] = user
     return ScenarioResult(
         summary=summary,
         tables={"values": values, "runs": runs},
