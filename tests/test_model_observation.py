@@ -311,3 +311,14 @@ def test_the_firm_trains_on_audit_history_when_asked():
     # after epoch 2: the window (epoch 2, 100 rows) plus epoch 1's audited rows revealed late
     assert len(np.concatenate(entry["labels"])) > model.cases_per_epoch
     assert np.isfinite(entry["audited"]).sum() > 0
+
+
+def test_the_evaluation_cases_never_reach_the_firm():
+    # u and Φ(u) are measured on held-out cases: none of them is ever among the firm's rows
+    model = CollaborationModel(advisor="TR", rng=6, **SMALL)
+    model.step()
+    model.step()
+    evaluation = model.evaluation.features
+    recorded = pd.concat([o.features for epoch in model.firm.ledger.epochs for o in epoch])
+    assert not set(map(tuple, recorded.to_numpy())) & set(map(tuple, evaluation.to_numpy()))
+    assert len(recorded) == model.cases_per_epoch

@@ -128,3 +128,29 @@ def test_quick_cli_keeps_audited_tr_advising(tmp_path):
     for check in summary["checks"]:
         assert check["keeps_advising"], check
         assert check["team_at_or_above_human"], check
+
+
+def test_every_option_explains_itself_and_the_cli_prints_a_short_summary():
+    import dataclasses
+
+    from hmlsim.experiments.scenario import build_parser, headline
+
+    assert set(scenario.HELP) == {f.name for f in dataclasses.fields(scenario.Config)}
+    text = build_parser(scenario).format_help()
+    assert "audit shares ρ" in text and "(default: None)" not in text
+    runs = [
+        {
+            "advisor": advisor,
+            "audit_share": 0.1,
+            "final_model_utility": 0.8,
+            "final_team_utility": 0.85,
+            "final_human_utility": 0.7,
+            "final_advising_rate": rate,
+            "silent_since": None,
+            "end_state": "stable",
+        }
+        for advisor, rate in (("TR", 0.2), ("Task-only", 1.0))
+    ]
+    summary = {"datasets": ["heart"], "notes": [], "runs": runs, "checks": []}
+    lines = headline(scenario, summary).splitlines()
+    assert len(lines) == 3 and "+0.150 vs human" in lines[1]

@@ -192,12 +192,14 @@ def load_scenario(name: str) -> types.ModuleType:
 
 
 def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.ArgumentParser:
-    """An argument parser with ``--out``, ``--quick`` and one option per ``Config`` field."""
+    """An argument parser with ``--out``, ``--quick`` and one option per ``Config`` field.
+
+    A scenario module may describe its fields in a ``HELP`` dict (field → meaning).
+    """
     doc = (module.__doc__ or "").strip().splitlines()
     parser = argparse.ArgumentParser(
         prog=prog,
         description=doc[0] if doc else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     name = module.__name__.rsplit(".", 1)[-1]
     parser.add_argument(
@@ -212,17 +214,21 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
         help="small size for tests and CI (see the scenario's QUICK)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    parser.add_argument(
+        "--json", action="store_true", help="print the whole summary as JSON when done"
+    )
     for f in dataclasses.fields(module.Config):
         default = f.default if f.default is not dataclasses.MISSING else None
         if default is None and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        meaning = getattr(module, "HELP", {}).get(f.name, "")
         parser.add_argument(
             f"--{f.name.replace('_', '-')}",
             dest=f.name,
             default=None,
             metavar=f.name.upper(),
-            help=f"(default: {shown})",
+            help=f"{meaning} (default: {shown})".strip(),
         )
     return parser
 
@@ -259,8 +265,31 @@ def scenario_main(
         f"{module.__name__.rsplit('.', 1)[-1]}: wrote {len(written)} files to {args.out} "
         f"in {elapsed:.1f} s"
     )
-    print(json.dumps(to_jsonable(result.summary), indent=2)[:4000])
+    if args.json:
+        print(json.dumps(to_jsonable(result.summary), indent=2))
+    else:
+        print(headline(module, result.summary))
     return 0
+
+
+def headline(module: types.ModuleType, summary: dict[str, Any]) -> str:
+    """A few readable lines about a scenario's summary (the module's ``headline`` if it has one).
+
+    The default lists the summary's plain values and the size of its lists and
+    tables; ``summary.json`` (or ``--json``) has everything.
+    """
+    custom = getattr(module, "headline", None)
+    if custom is not None:
+        return custom(summary)
+    lines = []
+    for key, value in summary.items():
+        if isinstance(value, (dict, list, tuple)):
+            lines.append(f"  {key}: {len(value)} entries (see summary.json)")
+        elif isinstance(value, float):
+            lines.append(f"  {key}: {value:.4g}")
+        else:
+            lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
 
 
 def script_entry(module_name: str) -> None:

@@ -151,6 +151,32 @@ class Config:
         check_positive("spiral_margin", self.spiral_margin)
 
 
+#: what each option means (``hmlsim run performative_advisors --help``)
+HELP: dict[str, str] = {
+    "datasets": "data sets, comma-separated: heart, fico, hr",
+    "advisors": "advisor types trained in each context",
+    "decisions": "expert decision behaviours: difficulty, group",
+    "confidence": "expert confidence behaviour: accuracy or group",
+    "alphas": "reconciliation costs α of a contradiction",
+    "audit_shares": "audit shares ρ: share of cases whose truth reaches the firm",
+    "audit_delay": "epochs before an audited outcome reaches the firm",
+    "audit_history": "train also on audited cases of epochs older than the window",
+    "initial_qualities": "accuracy of the labels the firm's first model is trained on",
+    "replicates": "repetitions of every context",
+    "epochs": "deployment epochs per run",
+    "cases_per_epoch": "cases the experts decide per epoch",
+    "n_experts": "expert agents",
+    "n_iter": "annealing iterations per TeamRules fit",
+    "exploration": "share of cases on which a silent advisor still offers its answer",
+    "trust_rate": "log-odds trust change per audited piece of advice (0: static experts)",
+    "annealing_targets": "what the annealing scores against: belief (SPEC D) or decisions",
+    "epsilon": "tolerance of Φ(u) − u for a stable point",
+    "patience": "epochs on the line for a stable point",
+    "spiral_margin": "fall of u from the first epoch that counts as spiralling down",
+    "fico_path": "FICO HELOC file (else HMLSIM_FICO_PATH or ../shared/data)",
+    "seed": "master seed of every run",
+}
+
 QUICK: dict[str, Any] = {
     "datasets": ("heart", "hr"),
     "decisions": ("difficulty",),
@@ -409,6 +435,30 @@ def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return checks
+
+
+def headline(summary: dict[str, Any]) -> str:
+    """A short readable account of the study (the command line prints it)."""
+    runs = pd.DataFrame(summary["runs"])
+    lines = [f"{len(runs)} runs on {', '.join(summary['datasets'])}", *summary["notes"]]
+    for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
+        gain = group["final_team_utility"] - group["final_human_utility"]
+        states = ", ".join(f"{n} {state}" for state, n in group["end_state"].value_counts().items())
+        lines.append(
+            f"  {advisor:<10} ρ={rho:<5g} final u {group['final_model_utility'].mean():.3f}, "
+            f"Φ(u) {group['final_team_utility'].mean():.3f} ({gain.mean():+.3f} vs human), "
+            f"advising {group['final_advising_rate'].mean():.2f}, "
+            f"silent {int(group['silent_since'].notna().sum())}/{len(group)}; {states}"
+        )
+    checks = summary.get("checks", [])
+    if checks:
+        kept = sum(c["keeps_advising"] for c in checks)
+        above = sum(c["team_at_or_above_human"] for c in checks)
+        lines.append(
+            f"  audited TR: advising at the end in {kept}/{len(checks)} runs, "
+            f"team at or above the human (within SE) in {above}/{len(checks)}"
+        )
+    return "\n".join(lines)
 
 
 def summarise_store(store: str | Path, config: Config | None = None) -> ScenarioResult:
