@@ -88,6 +88,16 @@ def images(page) -> list[str]:
     return page.eval_on_selector_all("img", "els => els.map(e => e.src)")
 
 
+def outside(url: str) -> bool:
+    """Whether a request leaves this machine (anything but the local server or inline data)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
+        return False
+    return parsed.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
 def test_page_steps_and_plots_change(server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -95,6 +105,8 @@ def test_page_steps_and_plots_change(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
             page.goto(server, timeout=120_000)
             step_button = page.get_by_role("button", name="Step", exact=True)
             expect(step_button).to_be_visible(timeout=180_000)
@@ -113,6 +125,21 @@ def test_page_steps_and_plots_change(server):
             changed = [b != a for b, a in zip(before, after, strict=False)]
             assert sum(changed) >= 3, "the plots did not refresh after stepping"
             expect(page.get_by_text("Advisor all")).to_be_visible()
+            # the page works offline: every request it made went to the local server
+            assert requests, "no request was recorded"
+            leaving = sorted({url for url in requests if outside(url)})
+            assert not leaving, f"requests left the machine: {leaving[:5]}"
+            # FICO is offered only where its file is found
+            from hmlsim.data.loaders import resolve_fico_path
+
+            select = page.locator(".v-select", has=page.get_by_text("Dataset (classification)"))
+            select.first.click(force=True)
+            menu = page.locator(".menuable__content__active .v-list-item__title")
+            expect(menu.first).to_be_visible(timeout=30_000)
+            offered = [text.strip() for text in menu.all_inner_texts()]
+            assert {"heart", "hr"} <= set(offered)
+            assert ("fico" in offered) == (resolve_fico_path() is not None)
+            page.keyboard.press("Escape")
             if os.environ.get("HMLSIM_SCREENSHOT"):
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOT), full_page=True)

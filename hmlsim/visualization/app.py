@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.model import AdvisorAgent, CollaborationModel, ExpertAgent
 from hmlsim.model.domains import ADVISORS
 from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
@@ -55,7 +56,8 @@ model_params = {
         "type": "Select",
         "value": "heart",
         "label": "Dataset (classification)",
-        "values": ["heart", "hr", "fico"],
+        # FICO is offered only where its file is found (it is never shipped)
+        "values": ["heart", "hr", *(["fico"] if resolve_fico_path() else [])],
     },
     "advisor": {"type": "Select", "value": "TR", "label": "Advisor", "values": list(ADVISORS)},
     "decision": {

@@ -31,6 +31,7 @@ ASSET_PACKAGES: tuple[str, ...] = (
     "vega@5",
     "vega-lite@5",
     "vega-embed@6",
+    "mermaid@10.8.0",  # Solara's Markdown component asks for it on every page load
 )
 
 #: a file inside each package whose presence shows the package is unpacked

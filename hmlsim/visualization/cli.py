@@ -8,6 +8,7 @@ while those files are missing, because the page would stay blank offline.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,12 @@ def solara_command(host: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--no-open",
+        "--no-check-version",  # Solara would ask the package index for its latest version
     ]
+
+
+#: environment of the server: Solara's telemetry (Mixpanel, an IP-echo service) off
+OFFLINE_ENV: dict[str, str] = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 
 
 def _viz(args: argparse.Namespace, extra: list[str]) -> int:
@@ -56,7 +62,8 @@ def _viz(args: argparse.Namespace, extra: list[str]) -> int:
         return 2
     print(f"hmlsim viz: serving on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
     try:
-        return subprocess.call(solara_command(args.host, args.port))
+        env = {**os.environ, **OFFLINE_ENV}
+        return subprocess.call(solara_command(args.host, args.port), env=env)
     except KeyboardInterrupt:
         return 0
 
