@@ -154,3 +154,42 @@ def test_every_option_explains_itself_and_the_cli_prints_a_short_summary():
     summary = {"datasets": ["heart"], "notes": [], "runs": runs, "checks": []}
     lines = headline(scenario, summary).splitlines()
     assert len(lines) == 3 and "+0.150 vs human" in lines[1]
+
+
+def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(
+        "\n".join(
+            [
+                'scenario = "performative_advisors"',
+                "seeds = 1",
+                "quick = true",
+                "[fixed]",
+                'datasets = ["heart"]',
+                'advisors = ["TR"]',
+                "epochs = 2",
+                "cases_per_epoch = 60",
+                "n_iter = 20",
+                "[axes]",
+                "initial_qualities = [0.6, 0.8]",
+            ]
+        )
+    )
+    out = tmp_path / "store"
+    done = subprocess.run(
+        [sys.executable, "-m", "hmlsim", "sweep", str(spec), "--out", str(out), "--no-progress"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "report over every run" in done.stdout
+    summary = json.loads((out / "report" / "summary.json").read_text())
+    assert len(summary["runs"]) == 2 * 2  # two sweep runs × audit shares {0, 0.1} of QUICK
+    assert {r["initial_quality"] for r in summary["runs"]} == {0.6, 0.8}
+    assert all(RUN_FIELDS <= set(r) for r in summary["runs"])
+    # one pooled map per audit share, from the two sweep runs' initial qualities
+    assert len(summary["maps"]) == 2
+    assert all({e["u0"] for e in m["endpoints"]} == {0.6, 0.8} for m in summary["maps"])
+    assert (out / "report" / "traced_phi.png").exists()

@@ -142,3 +142,51 @@ def test_ctrl_c_stops_cleanly_keeping_finished_runs(spec_file, reference, tmp_pa
     report = run_sweep(load_spec(spec_file), out, progress=False)
     assert (report.skipped, report.done) == (len(kept), 18 - len(kept))
     assert_same_store(reference, out)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split()
+        found.update(int(c) for c in children)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_end_when_the_driver_is_killed(spec_file, tmp_path):
+    # SIGKILL to the driver alone (not its process group): its workers must not live on
+    process = subprocess.Popen(
+        sweep_command(spec_file, tmp_path / "store", "--workers", "2"),
+        env=environment(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
+            # the spawn start method adds a resource tracker beside the two workers
+            workers = {c for c in _children(process.pid) if _alive(c)}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the sweep did not start its workers"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers), "orphaned workers kept running"
+    finally:  # whatever happened, leave nothing of the group running
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()

@@ -24,6 +24,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -57,11 +59,31 @@ class SerialBackend:
         """Nothing to release."""
 
 
-def _init_worker() -> None:  # pragma: no cover - runs in the worker processes
-    """Ignore Ctrl-C (the driver stops the workers) and cap compute threads before imports."""
+#: how often a worker checks that the sweep's driver is still alive (seconds)
+PARENT_CHECK_S = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:  # pragma: no cover - a thread in the workers
+    """End this worker as soon as the driver that started it is gone (no orphans)."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(driver: int) -> None:  # pragma: no cover - runs in the worker processes
+    """Ignore Ctrl-C (the driver stops the workers), cap threads, end with the driver.
+
+    ``driver`` is the driver's pid, passed in rather than read here: a worker
+    whose driver died while it was starting has already been re-parented.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in THREAD_ENV:
         os.environ[name] = "1"
+    watchdog = threading.Thread(
+        target=_exit_with_parent, args=(driver,), name="exit-with-driver", daemon=True
+    )
+    watchdog.start()
 
 
 class ProcessBackend:
@@ -96,6 +118,7 @@ class ProcessBackend:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
         pending = {self._executor.submit(execute_run, task) for task in tasks}
         finished_normally = False

@@ -137,9 +137,10 @@ def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _write_sweep_report(spec, out: Path) -> None:
     """The scenario's report over the whole store, where it has one (``summarise_store``)."""
-    from hmlsim.experiments.scenario import load_scenario, write_result
+    from hmlsim.experiments.scenario import write_result
+    from hmlsim.experiments.sweep import resolve_scenario
 
-    module = load_scenario(spec.scenario)
+    module = resolve_scenario(spec.scenario)
     summarise = getattr(module, "summarise_store", None)
     if summarise is None:
         return
