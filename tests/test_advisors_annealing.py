@@ -32,9 +32,18 @@ def make_problem(parts, **kw):
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(alpha=0.05), dict(alpha=0.0, p_accept=None), dict(alpha=0.0, loss_weights=(1.0, 3.0))],
+    [
+        dict(alpha=0.05),
+        dict(alpha=0.0, p_accept=None),
+        dict(alpha=0.0, loss_weights=(1.0, 3.0)),
+        dict(alpha=0.1, selective=False),
+        dict(alpha=0.05, belief=True),
+    ],
 )
 def test_fast_annealing_equals_the_reference(problem_parts, kw):
+    if kw.pop("belief", False):  # the trainer's belief about y (SPEC D): expected loss
+        _, y, _, _, p_y = problem_parts
+        kw["y_belief"] = np.where(np.arange(len(y)) % 3 == 0, p_y, y.astype(float))
     problem = make_problem(problem_parts, **kw)
     fast = anneal_rule_sets(problem, n_iter=150, rng=11, rule_penalty=0.001)
     ref = anneal_rule_sets_reference(problem, n_iter=150, rng=11, rule_penalty=0.001)

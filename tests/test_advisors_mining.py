@@ -1,4 +1,4 @@
-"""Candidate mining from seeded random-forest paths."""
+"""Candidate mining from seeded random-forest paths; the fast miner equals the reference."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from hmlsim.advisors.mining import mine_candidates
+from hmlsim.advisors.mining import mine_candidates, mine_candidates_reference
 from hmlsim.advisors.rules import coverage_matrix
 from hmlsim.errors import ConfigError
 
@@ -86,3 +86,42 @@ def test_bad_inputs_raise_config_errors(data):
     with pytest.raises(ConfigError) as err:
         mine_candidates(X, y)
     assert err.value.field == "feature_names"
+
+
+def _same_candidates(a, b) -> None:
+    for fast, ref in ((a.pos, b.pos), (a.neg, b.neg)):
+        assert fast.rules == ref.rules
+        assert [r.label_name for r in fast.rules] == [r.label_name for r in ref.rules]
+        assert np.array_equal(fast.coverage, ref.coverage) and fast.coverage.flags.c_contiguous
+        assert np.array_equal(fast.precision, ref.precision)
+    assert a.feature_names == b.feature_names
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(n_trees_per_length=10, rng=3),
+        dict(n_trees_per_length=6, rng=4, max_candidates=7, label_names=("no", "yes")),
+        dict(n_trees_per_length=4, rng=1, max_length=6, min_support=0.02),
+        dict(n_trees_per_length=4, rng=1, max_length=1),
+    ],
+)
+def test_fast_mining_equals_the_reference(data, kw):
+    X, y = data
+    X = X.copy()
+    X[::17, 2] = np.nan  # missing values: the forests route them, conditions exclude them
+    _same_candidates(
+        mine_candidates(X, y, feature_names=NAMES, **kw),
+        mine_candidates_reference(X, y, feature_names=NAMES, **kw),
+    )
+
+
+def test_mining_falls_back_to_the_forest_estimator(data, monkeypatch, caplog):
+    from hmlsim.advisors import forest
+
+    X, y = data
+    monkeypatch.setattr(forest, "_same_tree", lambda a, b: False)
+    fallback = mine_candidates(X, y, feature_names=NAMES, n_trees_per_length=3, rng=2)
+    assert "differs" in caplog.text
+    ref = mine_candidates_reference(X, y, feature_names=NAMES, n_trees_per_length=3, rng=2)
+    _same_candidates(fallback, ref)

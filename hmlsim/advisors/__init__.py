@@ -3,7 +3,9 @@
 Quick map (see ``docs/teamrules.md``):
 
 - :mod:`~hmlsim.advisors.rules`: typed rules, coverage matrices, candidate sets;
-- :mod:`~hmlsim.advisors.mining`: candidate rules from seeded random-forest paths;
+- :mod:`~hmlsim.advisors.mining`: candidate rules from seeded random-forest paths
+  (:mod:`~hmlsim.advisors.forest`: the forests' paths as arrays;
+  :mod:`~hmlsim.advisors.bitsets`: coverage as packed bit-sets);
 - :mod:`~hmlsim.advisors.loss`: decision loss, team loss (eq. 3), ψ (eq. 5);
 - :mod:`~hmlsim.advisors.annealing`: Algorithm 1 as :func:`anneal_rule_sets`;
 - :mod:`~hmlsim.advisors.outcome`: p̂(y | x), the expert's reliability p̂(h = y), P(y | x, h);
@@ -20,7 +22,7 @@ from hmlsim.advisors.annealing import (
 )
 from hmlsim.advisors.loss import decision_loss, expected_decision_loss, psi, team_loss
 from hmlsim.advisors.metrics import METRICS, repetition_metrics, summarize, team_decisions
-from hmlsim.advisors.mining import mine_candidates
+from hmlsim.advisors.mining import mine_candidates, mine_candidates_reference
 from hmlsim.advisors.outcome import (
     fit_expertise_model,
     fit_outcome_model,
@@ -63,6 +65,7 @@ __all__ = [
     "fit_outcome_model",
     "make_advisor",
     "mine_candidates",
+    "mine_candidates_reference",
     "out_of_fold_proba",
     "posterior_given_decision",
     "psi",

@@ -8,11 +8,14 @@ of eq. 4-6) over sets of candidate rules R = {R+, R-}, starting from the empty
 set (the human decides alone).
 
 Speed: the state keeps, for every training row, how many selected rules of
-each sign cover it, the most precise of them and the row's loss. A move touches
-only the rows its rule covers, and the add and cut moves score all their
-candidate rules (up to ``n_proposals`` for an add) at once with one vectorised
-pass over their coverage (no per-rule Python loop). p̂(a) is tabulated once per
-problem over (distinct c^H) x (distinct rule precisions).
+each sign cover it, the most precise of them, the row's loss and its weight in
+the row draw. A move re-evaluates only the rows where the most precise covering
+rule changes, and the add and cut moves score all their candidate rules (up to
+``n_proposals`` for an add) at once with one vectorised pass over their
+coverage (no per-rule Python loop). A row's loss under a rule that would be its
+most precise one depends on that rule alone, so it is computed once per problem
+for every (rule, row) pair and an add move is scored by lookups. p̂(a) is
+tabulated once per problem over (distinct c^H) x (distinct rule precisions).
 :func:`anneal_rule_sets_reference` runs the same search with a straightforward
 per-rule full re-evaluation, drawing the same random numbers, so the two give
 the same rule sets (tests and ``benchmarks/bench_annealing.py`` use it).
@@ -38,8 +41,10 @@ default: the paper's objective).
 from __future__ import annotations
 
 import logging
+from bisect import insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -60,6 +65,7 @@ AcceptFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _TABLE_LIMIT = 4_000_000
 _ROUND = 9
+_PAIR_CHUNK = 1 << 20
 _MAX_UNDO = 16  # loss differences are rounded before comparison so both engines agree on ties
 
 
@@ -165,10 +171,13 @@ class AnnealingResult:
 class _Csc:
     """Compressed-column view of the candidates' coverage, restricted to rows where ``mask``."""
 
-    def __init__(self, cands: CandidateRules, mask: np.ndarray) -> None:
-        keep = mask[cands.indices]
-        self.indices = cands.indices[keep]
-        self.indptr = np.concatenate(([0], np.cumsum(keep)))[cands.indptr].astype(np.intp)
+    def __init__(self, cands: CandidateRules, mask: np.ndarray | None = None) -> None:
+        if mask is None:
+            self.indices, self.indptr = cands.indices, cands.indptr
+        else:
+            keep = mask[cands.indices]
+            self.indices = cands.indices[keep]
+            self.indptr = np.concatenate(([0], np.cumsum(keep)))[cands.indptr].astype(np.intp)
 
     def rows_of(self, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, position in ``ks``) pairs, vectorised."""
@@ -177,6 +186,31 @@ class _Csc:
         owner = np.repeat(np.arange(len(ks)), lengths)
         shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         return self.indices[np.arange(owner.size) + shift], owner
+
+    def _spans(self, ks: np.ndarray) -> list[slice]:
+        bounds = zip(self.indptr[ks].tolist(), self.indptr[ks + 1].tolist(), strict=True)
+        return [slice(a, b) for a, b in bounds]
+
+    def rows(self, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the pairs of ``ks`` (rule by rule), and how many each rule has."""
+        spans = self._spans(ks)
+        rows = np.concatenate([self.indices[s] for s in spans]) if spans else self.indices[:0]
+        return rows, self.indptr[ks + 1] - self.indptr[ks]
+
+    def slices(
+        self, ks: np.ndarray, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and ``values`` (aligned with :attr:`indices`) of the pairs of ``ks``; counts."""
+        spans = self._spans(ks)
+        if not spans:
+            return self.indices[:0], values[:0], np.zeros(0, np.intp)
+        rows = np.concatenate([self.indices[s] for s in spans])
+        counts = self.indptr[ks + 1] - self.indptr[ks]
+        return rows, np.concatenate([values[s] for s in spans]), counts
+
+    def columns(self) -> np.ndarray:
+        """The candidate of each stored pair."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
 
 
 class _Prepared:
@@ -232,8 +266,43 @@ class _Prepared:
         self.const = np.column_stack([self.delta, self.v_h, self.dv])
         if self.table is None:
             self.ch_offset = np.zeros(self.n, np.intp)
-        # coverage restricted to the rows where a rule's advice would contradict h
-        self.contra_rows = {1: _Csc(self.pos, ~self.h_one), 0: _Csc(self.neg, self.h_one)}
+
+    @cached_property
+    def scored_rows(self) -> dict[int, _Csc]:
+        """The (candidate, row) pairs whose loss can change when the candidate is added.
+
+        Every row a positive rule covers (it advises 1 where h = 0 and silences
+        negative advice where h = 1); for a negative rule, the rows where h = 1
+        (elsewhere its advice agrees with h).
+        """
+        return {1: _Csc(self.pos), 0: _Csc(self.neg, self.h_one)}
+
+    @cached_property
+    def pair_loss(self) -> dict[int, np.ndarray]:
+        """Loss of each pair of :attr:`scored_rows` if its candidate were the row's best rule.
+
+        A positive rule gives a row a loss that depends on that rule alone, and
+        so does a negative rule where no positive rule covers: an "add" move is
+        scored by lookups.
+        """
+        out = {}
+        for sign, sentinel in ((1, self.kn), (0, self.kp)):
+            csc = self.scored_rows[sign]
+            rows, column = csc.indices, csc.columns()
+            loss = np.empty(rows.size)
+            for start in range(0, rows.size, _PAIR_CHUNK):
+                part = slice(start, start + _PAIR_CHUNK)
+                r, k = rows[part], column[part]
+                other = np.full(r.size, sentinel, np.intp)
+                pbest, nbest = (k, other) if sign == 1 else (other, k)
+                loss[part] = self.row_loss(r, pbest, nbest)[0]
+            out[sign] = loss
+        return out
+
+    def draw_weight(self, rows, loss, adv, pa) -> np.ndarray:
+        """Weight of ``rows`` when a row is drawn (Algorithm 1, line 10)."""
+        worth = adv & (self.v_flip[rows] * pa > self.alpha)
+        return np.maximum(loss - self.alpha * worth, 0.0)
 
     def p_accept(self, rows: np.ndarray, column: np.ndarray) -> np.ndarray:
         """p̂(a) at ``rows`` for advice from candidate ``column`` (pos, then neg numbering)."""
@@ -278,7 +347,7 @@ class _FastState:
         self.best = {1: np.full(n, prep.kp, np.intp), 0: np.full(n, prep.kn, np.intp)}
         self.selected: dict[int, list[int]] = {1: [], 0: []}
         self.rows = np.arange(n)
-        self.loss, self.adv, self.pa = prep.row_loss(self.rows, self.best[1], self.best[0])
+        self._full_refresh()
 
     def cands(self, sign: int) -> CandidateRules:
         return self.prep.pos if sign == 1 else self.prep.neg
@@ -290,32 +359,43 @@ class _FastState:
         cov = self.cands(sign).coverage
         return [k for k in self.selected[sign] if cov[i, k]]
 
+    def _full_refresh(self) -> None:
+        prep = self.prep
+        self.loss, self.adv, self.pa = prep.row_loss(self.rows, self.best[1], self.best[0])
+        self.weight = prep.draw_weight(self.rows, self.loss, self.adv, self.pa)
+
     def _refresh(self, rows: np.ndarray) -> None:
-        loss, adv, pa = self.prep.row_loss(rows, self.best[1][rows], self.best[0][rows])
+        if rows.size == 0:
+            return
+        prep = self.prep
+        loss, adv, pa = prep.row_loss(rows, self.best[1][rows], self.best[0][rows])
         self.loss[rows], self.adv[rows], self.pa[rows] = loss, adv, pa
+        self.weight[rows] = prep.draw_weight(rows, loss, adv, pa)
 
     def add(self, sign: int, k: int) -> None:
         rows = self.cands(sign).rows_of_one(k)
         self.count[sign][rows] += 1
-        self.best[sign][rows] = np.minimum(self.best[sign][rows], k)
-        self.selected[sign] = sorted([*self.selected[sign], k])
-        self._refresh(rows)
+        best = self.best[sign]
+        changed = rows[best[rows] > k]  # elsewhere a more precise rule keeps advising
+        best[changed] = k
+        insort(self.selected[sign], k)
+        self._refresh(changed)
 
     def remove(self, sign: int, k: int) -> None:
         rows = self.cands(sign).rows_of_one(k)
         self.count[sign][rows] -= 1
-        self.selected[sign] = [j for j in self.selected[sign] if j != k]
+        self.selected[sign].remove(k)
         stale = rows[self.best[sign][rows] == k]
         if stale.size:
             self.best[sign][stale] = self._first_covering(sign, stale)
-        self._refresh(rows)
+            self._refresh(stale)
 
     def _first_covering(self, sign: int, rows: np.ndarray) -> np.ndarray:
         sentinel = self.prep.kp if sign == 1 else self.prep.kn
         sel = np.asarray(self.selected[sign], dtype=np.intp)
         if sel.size == 0:
             return np.full(rows.size, sentinel, np.intp)
-        sub = self.cands(sign).coverage[np.ix_(rows, sel)]
+        sub = self.cands(sign).coverage[rows[:, None], sel]
         any_cov = sub.any(axis=1)
         return np.where(any_cov, sel[sub.argmax(axis=1)], sentinel)
 
@@ -323,46 +403,40 @@ class _FastState:
         """Change of the summed loss if each rule of ``ks`` were added (vectorised).
 
         Only rows whose advice can change are scored: rows where the new rule
-        would contradict h and is more precise than the covering ones (for a
-        negative rule: not covered by a positive one), plus, for a positive rule,
-        rows that now get negative advice (a positive rule there agrees with h and
-        silences it).
+        would be the most precise covering one of its sign (for a negative
+        rule: where it contradicts h and no positive rule covers). A positive
+        rule advises where h = 0 and silences negative advice where h = 1. The
+        row's loss under the new rule is looked up (:attr:`_Prepared.pair_loss`).
         """
         prep = self.prep
-        rows, owner = prep.contra_rows[sign].rows_of(ks)
-        k_of = ks[owner]
-        if self.selected[1] or (sign == 0 and self.selected[0]):  # else every pair changes
-            if sign == 1:
-                keep = k_of < self.best[1][rows]
-            else:
-                keep = (self.best[1][rows] == prep.kp) & (k_of < self.best[0][rows])
-            rows, owner, k_of = rows[keep], owner[keep], k_of[keep]
+        csc = prep.scored_rows[sign]
+        rows, loss, lengths = csc.slices(ks, prep.pair_loss[sign])
+        gain = loss - self.loss[rows]
         if sign == 1:
-            loss, _, _ = prep.row_loss(rows, k_of, self.best[0][rows])
-        else:
-            loss, _, _ = prep.row_loss(rows, self.best[1][rows], k_of)
-        out = np.bincount(owner, weights=loss - self.loss[rows], minlength=len(ks))
-        if sign == 1:
-            silenced = np.flatnonzero(self.adv & prep.h_one)  # rows given negative advice
-            if silenced.size:
-                hit = self.cands(1).coverage[np.ix_(silenced, ks)]
-                out += (prep.v_h[silenced] - self.loss[silenced]) @ hit
-        return out
+            if self.selected[1]:  # else every pair changes
+                gain *= np.repeat(ks, lengths) < self.best[1][rows]
+        elif self.selected[1] or self.selected[0]:
+            k_of = np.repeat(ks, lengths)
+            gain *= (self.best[1][rows] == prep.kp) & (k_of < self.best[0][rows])
+        return np.bincount(np.repeat(np.arange(len(ks)), lengths), gain, minlength=len(ks))
 
     def eval_cut(self, sign: int, ks: Sequence[int]) -> np.ndarray:
-        """Change of the summed loss if each (selected) rule of ``ks`` were removed (vectorised)."""
+        """Change of the summed loss if each (selected) rule of ``ks`` were removed (vectorised).
+
+        Only rows where the cut rule is the most precise covering one change
+        (for a negative rule: only where h = 1, elsewhere it agrees with h).
+        """
         ks = np.asarray(ks, dtype=np.intp)
         sentinel = self.prep.kp if sign == 1 else self.prep.kn
-        rows, owner = self.cands(sign).rows_of(ks)
-        best = self.best[sign][rows]
-        stale = np.flatnonzero(best == ks[owner])
-        if stale.size:
-            # most precise remaining covering rule: first selected one other than the cut rule
-            sel = np.asarray(self.selected[sign], dtype=np.intp)
-            sub = self.cands(sign).coverage[np.ix_(rows[stale], sel)]
-            sub[np.arange(stale.size), np.searchsorted(sel, ks[owner[stale]])] = False
-            best = best.copy()
-            best[stale] = np.where(sub.any(axis=1), sel[sub.argmax(axis=1)], sentinel)
+        rows, lengths = self.prep.scored_rows[sign].rows(ks)
+        owner = np.repeat(np.arange(len(ks)), lengths)
+        stale = self.best[sign][rows] == ks[owner]
+        rows, owner = rows[stale], owner[stale]
+        # most precise remaining covering rule: first selected one other than the cut rule
+        sel = np.asarray(self.selected[sign], dtype=np.intp)
+        sub = self.cands(sign).coverage[rows[:, None], sel]
+        sub[np.arange(rows.size), np.searchsorted(sel, ks[owner])] = False
+        best = np.where(sub.any(axis=1), sel[sub.argmax(axis=1)], sentinel)
         if sign == 1:
             loss, _, _ = self.prep.row_loss(rows, best, self.best[0][rows])
         else:
@@ -383,7 +457,7 @@ class _FastState:
                 if sel.size
                 else np.full(prep.n, sentinel, np.intp)
             )
-        self.loss, self.adv, self.pa = prep.row_loss(self.rows, self.best[1], self.best[0])
+        self._full_refresh()
 
 
 class _ReferenceState(_FastState):
@@ -421,9 +495,7 @@ class _ReferenceState(_FastState):
 
 def _draw_row(state: _FastState, rng: np.random.Generator) -> int:
     prep = state.prep
-    worth = state.adv & (prep.v_flip * state.pa > prep.alpha)
-    weights = np.maximum(state.loss - prep.alpha * worth, 0.0)
-    cumulative = np.cumsum(weights)
+    cumulative = np.cumsum(state.weight)
     u = rng.random()
     if cumulative[-1] <= 0:
         return int(u * prep.n) % prep.n
