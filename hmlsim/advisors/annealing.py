@@ -286,16 +286,17 @@ class _Prepared:
         scored by lookups.
         """
         out = {}
-        for sign, sentinel in ((1, self.kn), (0, self.kp)):
+        for sign in (1, 0):
             csc = self.scored_rows[sign]
             rows, column = csc.indices, csc.columns()
             loss = np.empty(rows.size)
             for start in range(0, rows.size, _PAIR_CHUNK):
                 part = slice(start, start + _PAIR_CHUNK)
                 r, k = rows[part], column[part]
-                other = np.full(r.size, sentinel, np.intp)
-                pbest, nbest = (k, other) if sign == 1 else (other, k)
-                loss[part] = self.row_loss(r, pbest, nbest)[0]
+                if sign == 1:  # row_loss(r, k, kn): advice where h = 0
+                    loss[part] = self.advice(r, k, ~self.h_one[r])[0]
+                else:  # row_loss(r, kp, k) on rows where h = 1: always contradicting
+                    loss[part] = self.advice(r, k + self.kp1, np.ones(r.size, bool))[0]
             out[sign] = loss
         return out
 
@@ -325,7 +326,13 @@ class _Prepared:
         pcov = pbest < self.kp
         contra = pcov | (nbest < self.kn)
         contra &= pcov != self.h_one[rows]
-        pa = self.p_accept(rows, np.where(pcov, pbest, nbest + self.kp1))
+        return self.advice(rows, np.where(pcov, pbest, nbest + self.kp1), contra)
+
+    def advice(
+        self, rows: np.ndarray, column: np.ndarray, contra: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`row_loss` given the advising candidate (``column``) and where it contradicts h."""
+        pa = self.p_accept(rows, column)
         pa *= contra
         delta, v_h, dv = self.const[rows].T
         if self.selective:
