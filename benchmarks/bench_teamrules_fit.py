@@ -84,6 +84,20 @@ class StateBefore(_FastState):
     row; the draw weights are rebuilt from all rows each iteration.
     """
 
+    def __init__(self, prep: _Prepared) -> None:
+        self.count = {1: np.zeros(prep.n, np.int64), 0: np.zeros(prep.n, np.int64)}
+        super().__init__(prep)
+
+    def restore(self, pos, neg) -> None:
+        super().restore(pos, neg)
+        self.count = {  # how many selected rules of each sign cover each row
+            sign: self.cands(sign)
+            .coverage[:, np.asarray(sorted(chosen), dtype=np.intp)]
+            .sum(axis=1)
+            .astype(np.int64)
+            for sign, chosen in ((1, pos), (0, neg))
+        }
+
     @property
     def weight(self) -> np.ndarray:
         prep = self.prep
@@ -93,6 +107,9 @@ class StateBefore(_FastState):
     @weight.setter
     def weight(self, value) -> None:  # recomputed on every read
         pass
+
+    def covered(self, i: int) -> bool:
+        return bool(self.count[1][i] > 0 or self.count[0][i] > 0)
 
     def _contra(self, sign: int) -> _Csc:
         if not hasattr(self, "_contra_rows"):

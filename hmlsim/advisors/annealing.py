@@ -345,12 +345,15 @@ class _Prepared:
 
 
 class _FastState:
-    """Incremental state: counts, best rule and loss per row; moves touch covered rows only."""
+    """Incremental state: best rule of each sign, loss and draw weight per row.
+
+    A row is covered by a selected rule of a sign when its best rule of that
+    sign is not the sentinel; moves touch covered rows only.
+    """
 
     def __init__(self, prep: _Prepared) -> None:
         self.prep = prep
         n = prep.n
-        self.count = {1: np.zeros(n, np.int64), 0: np.zeros(n, np.int64)}
         self.best = {1: np.full(n, prep.kp, np.intp), 0: np.full(n, prep.kn, np.intp)}
         self.selected: dict[int, list[int]] = {1: [], 0: []}
         self.rows = np.arange(n)
@@ -360,7 +363,7 @@ class _FastState:
         return self.prep.pos if sign == 1 else self.prep.neg
 
     def covered(self, i: int) -> bool:
-        return bool(self.count[1][i] > 0 or self.count[0][i] > 0)
+        return bool(self.best[1][i] < self.prep.kp or self.best[0][i] < self.prep.kn)
 
     def covering_selected(self, sign: int, i: int) -> list[int]:
         cov = self.cands(sign).coverage
@@ -381,7 +384,6 @@ class _FastState:
 
     def add(self, sign: int, k: int) -> None:
         rows = self.cands(sign).rows_of_one(k)
-        self.count[sign][rows] += 1
         best = self.best[sign]
         changed = rows[best[rows] > k]  # elsewhere a more precise rule keeps advising
         best[changed] = k
@@ -390,7 +392,6 @@ class _FastState:
 
     def remove(self, sign: int, k: int) -> None:
         rows = self.cands(sign).rows_of_one(k)
-        self.count[sign][rows] -= 1
         self.selected[sign].remove(k)
         stale = rows[self.best[sign][rows] == k]
         if stale.size:
@@ -457,7 +458,6 @@ class _FastState:
             sel = np.asarray(sorted(chosen), dtype=np.intp)
             self.selected[sign] = sel.tolist()
             sub = cands.coverage[:, sel]
-            self.count[sign] = sub.sum(axis=1).astype(np.int64)
             sentinel = prep.kp if sign == 1 else prep.kn
             self.best[sign] = (
                 np.where(sub.any(axis=1), sel[sub.argmax(axis=1)], sentinel).astype(np.intp)
@@ -560,7 +560,7 @@ def _propose(
     unpersuasive = y_hat != h_i and state.pa[i] < prep.alpha
     steps: list[tuple[str, int, int]] = []
     if state.covered(i) and (wrong or unpersuasive):
-        sign = 1 if state.count[1][i] > 0 else 0
+        sign = 1 if state.best[1][i] < prep.kp else 0
         replace = wrong and rng.random() >= 0.5
         cut = _choose_cut(state, sign, i, rng)
         if cut is not None:
