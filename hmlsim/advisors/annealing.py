@@ -66,6 +66,7 @@ AcceptFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 _TABLE_LIMIT = 4_000_000
 _ROUND = 9
 _PAIR_CHUNK = 1 << 20
+_COPY_MIN = 16_384  # pairs from which block copies beat index arithmetic
 _MAX_UNDO = 16  # loss differences are rounded before comparison so both engines agree on ties
 
 
@@ -187,26 +188,26 @@ class _Csc:
         shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         return self.indices[np.arange(owner.size) + shift], owner
 
-    def _spans(self, ks: np.ndarray) -> list[slice]:
-        bounds = zip(self.indptr[ks].tolist(), self.indptr[ks + 1].tolist(), strict=True)
-        return [slice(a, b) for a, b in bounds]
+    def _take(self, ks: np.ndarray, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """``arrays`` (aligned with :attr:`indices`) at the pairs of ``ks``, then the counts."""
+        starts = self.indptr[ks]
+        counts = self.indptr[ks + 1] - starts
+        total = int(counts.sum())
+        if total < _COPY_MIN:  # few pairs: one gather beats many small block copies
+            at = np.arange(total) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+            return (*(a[at] for a in arrays), counts)
+        spans = [slice(a, a + c) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)]
+        return (*(np.concatenate([a[s] for s in spans]) for a in arrays), counts)
 
     def rows(self, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the pairs of ``ks`` (rule by rule), and how many each rule has."""
-        spans = self._spans(ks)
-        rows = np.concatenate([self.indices[s] for s in spans]) if spans else self.indices[:0]
-        return rows, self.indptr[ks + 1] - self.indptr[ks]
+        return self._take(ks, (self.indices,))
 
     def slices(
         self, ks: np.ndarray, values: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows and ``values`` (aligned with :attr:`indices`) of the pairs of ``ks``; counts."""
-        spans = self._spans(ks)
-        if not spans:
-            return self.indices[:0], values[:0], np.zeros(0, np.intp)
-        rows = np.concatenate([self.indices[s] for s in spans])
-        counts = self.indptr[ks + 1] - self.indptr[ks]
-        return rows, np.concatenate([values[s] for s in spans]), counts
+        return self._take(ks, (self.indices, values))
 
     def columns(self) -> np.ndarray:
         """The candidate of each stored pair."""
