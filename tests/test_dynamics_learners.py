@@ -59,8 +59,12 @@ def test_monotone_learner_inverse_and_monotonicity_check():
 def test_quantise_rounds_to_the_nearest_grid_utility(u, epsilon):
     grid = epsilon_grid(epsilon)
     q = quantise(np.array(u), epsilon)
-    nearest = grid[np.argmin(np.abs(grid[None, :] - np.array(u)[:, None]), axis=1)]
-    np.testing.assert_allclose(q, nearest, atol=1e-12)
+    values = np.array(u)
+    nearest = grid[np.argmin(np.abs(grid[None, :] - values[:, None]), axis=1)]
+    # on the grid, and as near as the nearest grid point (a midpoint such as 0.025 with
+    # ε = 0.01 is a tie up to floating-point error: either neighbour is nearest)
+    assert np.isclose(q[:, None], grid[None, :], atol=1e-12).any(axis=1).all()
+    assert (np.abs(q - values) <= np.abs(nearest - values) + 1e-12).all()
     np.testing.assert_allclose(quantise(q, epsilon), q)  # idempotent
 
 
