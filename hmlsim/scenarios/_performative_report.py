@@ -66,6 +66,48 @@ def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
+    """Per advisor: the gain over the human and the acceptance in epoch 1 and in the last epoch,
+    and the effective learner tilt λ = u_{t+1} / Φ(u_t) (mean ± SE over runs).
+
+    Epoch 1 is the deployment before any retraining (the static setting of the
+    TeamRules paper); the last epoch is where the loop took it.
+    """
+    rows = []
+    keys = ["advisor", "audit_share", "run_seed"]
+    for key, run in paths[paths["epoch"] >= 1].sort_values("epoch").groupby(keys):
+        u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
+        gain = (run["team_utility"] - run["human_utility"]).to_numpy()
+        accepted = run["acceptance_rate"].to_numpy()
+        rows.append(
+            {
+                "advisor": key[0],
+                "gain_first": gain[0],
+                "gain_last": gain[-1],
+                "accept_first": accepted[0],
+                "accept_last": accepted[-1],
+                "tilt": float(np.mean(u[1:] / phi[:-1])) if len(u) > 1 else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows)
+    out = []
+    for advisor, group in table.groupby("advisor", sort=True):
+        out.append(
+            {
+                "advisor": advisor,
+                "runs": len(group),
+                "Φ − human, epoch 1": _fmt(group["gain_first"].mean(), _se(group["gain_first"])),
+                "Φ − human, last": _fmt(group["gain_last"].mean(), _se(group["gain_last"])),
+                "acceptance, epoch 1": _fmt(
+                    group["accept_first"].mean(), _se(group["accept_first"])
+                ),
+                "acceptance, last": _fmt(group["accept_last"].mean(), _se(group["accept_last"])),
+                "λ = u_{t+1} / Φ(u_t)": _fmt(group["tilt"].mean(), _se(group["tilt"])),
+            }
+        )
+    return pd.DataFrame(out)
+
+
 def end_states(runs: pd.DataFrame) -> pd.DataFrame:
     """How the runs end, per advisor."""
     table = runs.groupby("advisor")["end_state"].value_counts().unstack(fill_value=0)
@@ -118,6 +160,7 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
     """The findings section for ``docs/model.md``."""
     summary = json.loads((report / "summary.json").read_text())
     runs = pd.DataFrame(summary["runs"])
+    paths = pd.read_csv(report / "learning_paths.csv")
     checks = pd.DataFrame(summary.get("checks", []))
     parts = [
         BEGIN,
@@ -129,6 +172,10 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
         "### Outcomes by advisor and audit share (mean ± SE over runs)",
         "",
         _table(outcomes_by_advisor(runs)),
+        "",
+        "### Epoch 1 (before any retraining) against the last epoch",
+        "",
+        _table(first_and_last(paths)),
         "",
         "### How runs end",
         "",
