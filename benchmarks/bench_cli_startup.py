@@ -26,6 +26,7 @@ import sys
 import time
 
 import numpy as np
+from _common import machine_load
 
 TARGET_S = 1.0
 
@@ -51,18 +52,11 @@ def measure(command: list[str], repeats: int) -> tuple[float, float]:
     return float(np.median(walls)), float(np.median(cpus))
 
 
-def _load() -> str:
-    try:
-        return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
-    except OSError:
-        return "load average unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores, {_load()}; median of {args.repeats} runs each")
+    print(f"{os.cpu_count()} cores, {machine_load()}; median of {args.repeats} runs each")
     hmlsim = hmlsim_command()
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
@@ -77,7 +71,7 @@ def main() -> None:
         print(f"{name:<26} {wall:7.3f} {cpu:7.3f} {wall / bare[0]:10.2f} {wall / numpy_[0]:11.2f}")
     slow = [name for name in ("hmlsim --help", "hmlsim run --help") if times[name][0] >= TARGET_S]
     print(f"target: both help commands under {TARGET_S:g} s wall: {not slow}")
-    print(_load())
+    print(machine_load())
     if slow:
         raise SystemExit(f"over {TARGET_S:g} s: {', '.join(slow)}")
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from _common import machine_load
 
 from hmlsim.knapsack import solve_dp
 from hmlsim.knapsack.instances import draw_raw
@@ -83,13 +84,6 @@ def cpu_time(solve: Callable[..., DPResult], batch, repeats: int) -> tuple[float
     return float(np.median(times)), result
 
 
-def _load() -> str:
-    try:
-        return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
-    except OSError:
-        return "load average unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=20_000)
@@ -97,7 +91,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores, {_load()} (CPU times, one thread)")
+    print(f"{os.cpu_count()} cores, {machine_load()} (CPU times, one thread)")
     batch = draw_raw(args.instances, np.random.default_rng(args.seed), n_items=args.items)
     n = args.instances
     solve_dp(*(a[:10] for a in batch))  # warm-up: imports, first allocations
@@ -116,7 +110,7 @@ def main() -> None:
         for name in ("value", "n_optimal", "selection")
     }
     print("identical " + ", ".join(f"{name}: {ok}" for name, ok in same.items()))
-    print(_load())
+    print(machine_load())
     if not all(same.values()):
         raise SystemExit("the fast solver differs from the reference")
 

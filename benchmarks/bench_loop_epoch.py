@@ -13,8 +13,9 @@ rest, printing the ratio rest / retrain (target: at most 0.10).
 from __future__ import annotations
 
 import argparse
-import os
 import time
+
+from _common import machine_load
 
 from hmlsim.model import CollaborationModel
 from hmlsim.threads import limited_threads
@@ -29,7 +30,7 @@ def main() -> None:
     parser.add_argument("--n-iter", type=int, default=200)
     parser.add_argument("--audit-share", type=float, default=0.1)
     args = parser.parse_args()
-    print(f"machine load (1/5/15 min): {os.getloadavg()}")
+    print(machine_load())
     with limited_threads(1):
         model = CollaborationModel(
             dataset=args.dataset,

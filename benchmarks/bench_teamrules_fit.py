@@ -52,6 +52,7 @@ from collections.abc import Callable, Sequence
 from unittest import mock
 
 import numpy as np
+from _common import machine_load
 from sklearn.model_selection import GridSearchCV
 
 from hmlsim.advisors import TeamRulesAdvisor, team_decisions, teamrules
@@ -398,13 +399,6 @@ def bench(name: str, args) -> bool:
     return same
 
 
-def _load() -> str:
-    try:
-        return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
-    except OSError:
-        return "load average unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["heart", "fico"])
@@ -416,9 +410,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="annealing-alone repeats")
     parser.add_argument("--skip-reference", action="store_true")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores, {_load()} (CPU seconds of this process, one thread)")
+    print(f"{os.cpu_count()} cores, {machine_load()} (CPU seconds of this process, one thread)")
     same = all([bench(name, args) for name in args.datasets])
-    print(f"\n{_load()}")
+    print(f"\n{machine_load()}")
     if not same:
         raise SystemExit("the fast path and the reference learned different rules")
 

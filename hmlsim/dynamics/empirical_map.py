@@ -271,11 +271,8 @@ class EmpiricalLearningMap:
         Parameters
         ----------
         n_boot : int, default 200
-            Bootstrap replicates over runs (0: no standard errors). Each
-            replicate resamples whole runs with replacement, recomputes the bins
-            (same edges) and their crossings; a point's ``se`` is the SD of the
-            crossings of its kind found in its basin (attracting points) or
-            nearer to it than to any other point (the others).
+            Bootstrap replicates over whole runs (0: no standard errors; how a
+            point's ``se`` is found: :func:`~hmlsim.dynamics.map_points.map_fixed_points`).
         rng : int or numpy.random.Generator, optional
             Seed of the bootstrap.
 
