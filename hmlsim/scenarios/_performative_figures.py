@@ -13,6 +13,7 @@ and epoch) and writes one PNG:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,48 +82,53 @@ def _style_by_audit(paths: pd.DataFrame) -> dict[float, str]:
     return {rho: styles[i % 4] for i, rho in enumerate(sorted(paths["audit_share"].unique()))}
 
 
-def plot_traced_phi(paths: pd.DataFrame, out: Path) -> Path:
-    """(u_t, Φ(u_t)) of every run with its cobweb, per dataset (rows) × advisor (columns)."""
-    plt = _pyplot()
-    played = _played(paths)
+def _panels(plt, played: pd.DataFrame) -> tuple[Any, list[tuple[Any, list[pd.DataFrame]]]]:
+    """The figure and, per dataset (row) × advisor (column), its axes and runs in epoch order."""
     advisors, datasets = _facets(played)
     lo, hi = _limits(played)
-    styles = _style_by_audit(played)
     fig, axes = _grid(plt, datasets, advisors)
-    colours = plt.get_cmap("viridis")
-    qualities = sorted(played["initial_quality"].unique())
+    panels = []
     for r, dataset in enumerate(datasets):
         for c, advisor in enumerate(advisors):
             ax = axes[r][c]
             _diagonal(ax, lo, hi)
-            cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
-            for _, run in cell.groupby(_RUN):
-                run = run.sort_values("epoch")
-                u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
-                share = qualities.index(run["initial_quality"].iloc[0]) / max(len(qualities) - 1, 1)
-                colour = colours(0.15 + 0.7 * share)
-                # cobweb: (u_t, Φ_t) → (u_{t+1}, Φ_t) → (u_{t+1}, Φ_{t+1})
-                web_x = np.r_[np.column_stack([u[:-1], u[1:]]).ravel(), u[-1:]]
-                web_y = np.r_[np.column_stack([phi[:-1], phi[:-1]]).ravel(), phi[-1:]]
-                ls = styles[run["audit_share"].iloc[0]]
-                ax.plot(web_x, web_y, color=colour, lw=0.8, alpha=0.6, ls=ls)
-                ax.plot(u, phi, "o", color=colour, ms=2.5, alpha=0.8)
             ax.set_title(f"{dataset} · {advisor}", fontsize=9)
             ax.set_xlabel("model utility u")
             ax.set_ylabel("team utility Φ(u)")
+            cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
+            panels.append((ax, [run.sort_values("epoch") for _, run in cell.groupby(_RUN)]))
+    return fig, panels
+
+
+def plot_traced_phi(paths: pd.DataFrame, out: Path) -> Path:
+    """(u_t, Φ(u_t)) of every run with its cobweb, per dataset (rows) × advisor (columns)."""
+    plt = _pyplot()
+    played = _played(paths)
+    styles = _style_by_audit(played)
+    colours = plt.get_cmap("viridis")
+    qualities = sorted(played["initial_quality"].unique())
+
+    def colour_of(quality: float):
+        return colours(0.15 + 0.7 * qualities.index(quality) / max(len(qualities) - 1, 1))
+
+    fig, panels = _panels(plt, played)
+    for ax, runs in panels:
+        for run in runs:
+            u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
+            colour = colour_of(run["initial_quality"].iloc[0])
+            # cobweb: (u_t, Φ_t) → (u_{t+1}, Φ_t) → (u_{t+1}, Φ_{t+1})
+            web_x = np.r_[np.column_stack([u[:-1], u[1:]]).ravel(), u[-1:]]
+            web_y = np.r_[np.column_stack([phi[:-1], phi[:-1]]).ravel(), phi[-1:]]
+            ls = styles[run["audit_share"].iloc[0]]
+            ax.plot(web_x, web_y, color=colour, lw=0.8, alpha=0.6, ls=ls)
+            ax.plot(u, phi, "o", color=colour, ms=2.5, alpha=0.8)
     handles = [
         plt.Line2D([], [], color="black", ls=ls, label=f"audit ρ = {rho:g}")
         for rho, ls in styles.items()
     ]
     handles += [
-        plt.Line2D(
-            [],
-            [],
-            color=colours(0.15 + 0.7 * i / max(len(qualities) - 1, 1)),
-            lw=2,
-            label=f"initial quality {q:g}",
-        )
-        for i, q in enumerate(qualities)
+        plt.Line2D([], [], color=colour_of(q), lw=2, label=f"initial quality {q:g}")
+        for q in qualities
     ]
     return _finish(
         plt, fig, handles, "traced Φ and learning paths (cobwebs) against the 45° line", out
@@ -133,29 +139,23 @@ def plot_start_end(paths: pd.DataFrame, out: Path) -> Path:
     """An arrow from each run's first (u, Φ) to its last, per dataset × advisor."""
     plt = _pyplot()
     played = _played(paths)
-    advisors, datasets = _facets(played)
-    lo, hi = _limits(played)
-    fig, axes = _grid(plt, datasets, advisors)
     palette = plt.get_cmap("tab10")
     shares = sorted(played["audit_share"].unique())
-    for r, dataset in enumerate(datasets):
-        for c, advisor in enumerate(advisors):
-            ax = axes[r][c]
-            _diagonal(ax, lo, hi)
-            cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
-            for _, run in cell.groupby(_RUN):
-                run = run.sort_values("epoch")
-                start, end = run.iloc[0], run.iloc[-1]
-                colour = palette(shares.index(start["audit_share"]))
-                ax.annotate(
-                    "",
-                    xy=(end["model_utility"], end["team_utility"]),
-                    xytext=(start["model_utility"], start["team_utility"]),
-                    arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.0, "alpha": 0.8},
-                )
-            ax.set_title(f"{dataset} · {advisor}", fontsize=9)
-            ax.set_xlabel("model utility u")
-            ax.set_ylabel("team utility Φ(u)")
+    fig, panels = _panels(plt, played)
+    for ax, runs in panels:
+        for run in runs:
+            start, end = run.iloc[0], run.iloc[-1]
+            ax.annotate(
+                "",
+                xy=(end["model_utility"], end["team_utility"]),
+                xytext=(start["model_utility"], start["team_utility"]),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": palette(shares.index(start["audit_share"])),
+                    "lw": 1.0,
+                    "alpha": 0.8,
+                },
+            )
     handles = [
         plt.Line2D([], [], color=palette(i), lw=2, label=f"audit ρ = {rho:g}")
         for i, rho in enumerate(shares)
