@@ -102,11 +102,11 @@ class ExpertAgent(mesa.Agent):
             obs = outcome.observation
             if obs.expert != self.unique_id:
                 continue
-            rows = outcome.rows[obs.contradicted[outcome.rows]]
-            if rows.size == 0:
+            contradicted = obs.contradicted[outcome.rows]
+            if not contradicted.any():
                 continue
-            truth = outcome.truth[obs.contradicted[outcome.rows]]
-            right = (obs.y_hat[rows] == truth).sum()
+            rows = outcome.rows[contradicted]
+            right = (obs.y_hat[rows] == outcome.truth[contradicted]).sum()
             self.trust = float(np.clip(self.trust + rate * (2 * right - rows.size), -5.0, 5.0))
 
     def observation(self, epoch: int) -> EpochObservation:

@@ -25,7 +25,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_probability
 from hmlsim.model import reporters
 from hmlsim.model.agents import AdvisorAgent, ExpertAgent, FirmAgent
 from hmlsim.model.domains import Domain, make_domain
@@ -282,19 +282,18 @@ class CollaborationModel(mesa.Model):
             advisor.model_utility = float(model_cases[advisor.unique_id].mean())
             advisor.team_utility = float(np.mean([team[i] for i in served]))
             if self.steps > 0:
-                advisor.note_silence(_policy_rate(advisor.experts), self.steps)
+                advisor.note_silence(
+                    reporters.advice_share(advisor.experts, explored=False), self.steps
+                )
         u_cases = np.mean(list(model_cases.values()), axis=0)
         phi_cases = np.mean(list(team.values()), axis=0)
         self.model_utility = float(u_cases.mean())
         self.team_utility = float(phi_cases.mean())
-        self.human_utility = float(np.mean(list(human.values())))
-        self.last_cases = {
-            "u": u_cases,
-            "phi": phi_cases,
-            "human": np.mean(list(human.values()), axis=0),
-        }
+        human_cases = np.mean(list(human.values()), axis=0)
+        self.human_utility = float(human_cases.mean())
+        self.last_cases = {"u": u_cases, "phi": phi_cases, "human": human_cases}
         if self.steps > 0:
-            self.live_team_utility = _weighted([e.team_utility for e in experts], experts)
+            self.live_team_utility = reporters.weighted(experts, "team_utility")
             self.submit_audits(experts)
         if self.stability.update(u_cases, phi_cases) and self.stop_at_stable:
             self.running = False
@@ -315,24 +314,10 @@ class CollaborationModel(mesa.Model):
         return self.stability.point
 
 
-def _policy_rate(experts: list[ExpertAgent]) -> float:
-    """Share of the experts' cases advised by the policy (explorations excluded)."""
-    n = sum(e.n_cases for e in experts)
-    if n == 0:
-        return float("nan")
-    advised = sum(int((e.advice.mask & ~e.advice.exploration).sum()) for e in experts)
-    return advised / n
-
-
-def _weighted(values: list[float], experts: list[ExpertAgent]) -> float:
-    weights = np.array([e.n_cases for e in experts], dtype=float)
-    return float(np.average(values, weights=weights)) if weights.sum() else float("nan")
-
-
 def _check_share(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(name, f"must be a number in [0, 1], got {value!r}")
-    return float(value)
+    return check_probability(name, value)
 
 
 def _check_finite_nonnegative(name: str, value: float) -> float:

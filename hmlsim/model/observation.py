@@ -255,7 +255,8 @@ class FirmLedger:
         items = [r for r in self.revealed if group is None or r.observation.group == group]
         if not items:
             return AuditSet(None, np.empty(0, int), np.empty(0, int), np.empty(0))
-        frames = [_rows(r.observation.features, r.rows) for r in items]
+        rows = [_subset(r.observation, r.rows) for r in items]
+        frames = [o.features for o in rows]
         features = (
             pd.concat(frames, ignore_index=True)
             if isinstance(frames[0], pd.DataFrame)
@@ -264,8 +265,8 @@ class FirmLedger:
         return AuditSet(
             features=features,
             y=np.concatenate([r.truth for r in items]),
-            h=np.concatenate([r.observation.h[r.rows] for r in items]),
-            c_h=np.concatenate([r.observation.c_h[r.rows] for r in items]),
+            h=np.concatenate([o.h for o in rows]),
+            c_h=np.concatenate([o.c_h for o in rows]),
         )
 
     @property

@@ -41,7 +41,7 @@ def live_team_utility(model: Any) -> float:
 
 def live_human_utility(model: Any) -> float:
     """Utility of the experts' own decisions on this epoch's cases."""
-    return _weighted(_experts(model), "human_utility")
+    return weighted(_experts(model), "human_utility")
 
 
 def line_gap(model: Any) -> float:
@@ -64,22 +64,25 @@ def on_line(model: Any) -> bool:
     return model.line is not None and model.line.on_line(model.stability.epsilon)
 
 
-def policy_advising_rate(model: Any) -> float:
-    """Share of this epoch's cases advised by the advisors' policies (no explorations)."""
-    experts = _experts(model)
+def advice_share(experts: list[ExpertAgent], *, explored: bool) -> float:
+    """Share of the experts' cases advised by the policy (``explored=False``) or explored."""
     n = sum(e.n_cases for e in experts)
     if n == 0 or any(e.advice is None for e in experts):
         return float("nan")
-    return sum(int((e.advice.mask & ~e.advice.exploration).sum()) for e in experts) / n
+    rows = [
+        e.advice.exploration if explored else e.advice.mask & ~e.advice.exploration for e in experts
+    ]
+    return sum(int(r.sum()) for r in rows) / n
+
+
+def policy_advising_rate(model: Any) -> float:
+    """Share of this epoch's cases advised by the advisors' policies (no explorations)."""
+    return advice_share(_experts(model), explored=False)
 
 
 def exploration_rate(model: Any) -> float:
     """Share of this epoch's cases on which advice was an exploration."""
-    experts = _experts(model)
-    n = sum(e.n_cases for e in experts)
-    if n == 0 or any(e.advice is None for e in experts):
-        return float("nan")
-    return sum(int(e.advice.exploration.sum()) for e in experts) / n
+    return advice_share(_experts(model), explored=True)
 
 
 def audited(model: Any) -> int:
@@ -94,7 +97,7 @@ def mean_trust(model: Any) -> float:
 
 def advising_rate(model: Any) -> float:
     """Share of this epoch's cases on which advice was given."""
-    return _weighted(_experts(model), "advising_rate")
+    return weighted(_experts(model), "advising_rate")
 
 
 def acceptance_rate(model: Any) -> float:
@@ -129,7 +132,7 @@ def group_rate(model: Any, group: str, attribute: str) -> float:
     experts = [e for e in _experts(model) if e.group == group]
     if attribute == "acceptance_rate":
         return _acceptance(experts)
-    return _weighted(experts, attribute)
+    return weighted(experts, attribute)
 
 
 def _acceptance(experts: list[ExpertAgent]) -> float:
@@ -137,7 +140,8 @@ def _acceptance(experts: list[ExpertAgent]) -> float:
     return float("nan") if contradicted == 0 else sum(e.n_accepted for e in experts) / contradicted
 
 
-def _weighted(experts: list[ExpertAgent], attribute: str) -> float:
+def weighted(experts: list[ExpertAgent], attribute: str) -> float:
+    """``attribute`` of the experts, averaged with their numbers of cases as weights."""
     weights = np.array([e.n_cases for e in experts], dtype=float)
     if weights.sum() == 0:
         return float("nan")

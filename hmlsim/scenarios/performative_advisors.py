@@ -350,7 +350,7 @@ def assemble(
     Used by :func:`run` and to summarise a sweep's store (:func:`summarise_store`).
     """
     runs = pd.DataFrame(records)
-    maps = learning_maps(learning_paths, config)
+    maps = learning_maps(learning_paths)
     summary = {
         "datasets": datasets,
         "notes": notes,
@@ -382,18 +382,18 @@ def assemble(
     )
 
 
-def learning_maps(paths: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
+def learning_maps(paths: pd.DataFrame) -> list[dict[str, Any]]:
     """Per advisor × context: the pooled learning map, its fixed points and basins."""
     from hmlsim.dynamics import EmpiricalLearningMap, endpoints_by_start
 
     out = []
-    played = paths[paths["epoch"] >= 0]
-    for key, group in played.groupby(["advisor", *CONTEXT], sort=True):
+    for key, group in paths.groupby(["advisor", *CONTEXT], sort=True):
         entry = dict(zip(["advisor", *CONTEXT], key, strict=True))
-        runs = [run.sort_values("epoch")["model_utility"].to_numpy() for _, run in _runs(group)]
+        by_run = [run.sort_values("epoch") for _, run in group.groupby("run_seed", sort=True)]
+        runs = [run["model_utility"].to_numpy() for run in by_run]
         firsts = [float(r[0]) for r in runs]
         finals = [float(r[-1]) for r in runs]
-        starts = [float(run["initial_quality"].iloc[0]) for _, run in _runs(group)]
+        starts = [float(run["initial_quality"].iloc[0]) for run in by_run]
         entry["endpoints"] = [
             {k: _plain(v) for k, v in e.items()}
             for e in endpoints_by_start(np.array(starts), np.array(finals))
@@ -413,10 +413,6 @@ def learning_maps(paths: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
                 entry.update(map=None, note=f"no map: {error}")
         out.append(entry)
     return out
-
-
-def _runs(group: pd.DataFrame):
-    return group.groupby("run_seed", sort=True)
 
 
 def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
