@@ -102,13 +102,6 @@ class FirmAdvisor:
         with limited_threads(1):
             return np.asarray(self.outcome.predict_proba(np.asarray(X, dtype=float)))[:, 1]
 
-    @property
-    def silent(self) -> bool:
-        """True when the advisor has no rules (it cannot advise without exploration)."""
-        return not getattr(self.estimator, "rules_", ()) and not hasattr(
-            self.estimator, "constant_"
-        )
-
 
 class ClassificationDomain:
     """The classification domain of :class:`~hmlsim.model.model.CollaborationModel`.
@@ -310,7 +303,8 @@ class ClassificationDomain:
         from hmlsim.advisors.teamrules import make_advisor
 
         seeds = rng.integers(2**31, size=3)
-        expertise = self._fit_expertise(audit, rng)
+        uses_psi = variant != "Task-only"  # task-only ignores the expert: no ψ, no beliefs
+        expertise = self._fit_expertise(audit, rng) if uses_psi else None
         estimator = make_advisor(
             variant,
             alpha=self.alpha,
@@ -320,19 +314,10 @@ class ClassificationDomain:
             use_expertise=expertise is not None,
         )
         matrix = np.asarray(X, dtype=float)
+        known = np.isfinite(y_audit)
         # one BLAS/OpenMP thread: the boosting oversubscribes a busy 2-core machine badly
         with limited_threads(1):
             outcome = fit_outcome_model(matrix, labels, grid=OUTCOME_GRID, cv=2, rng=int(seeds[1]))
-            # ψ on the training rows sees p̂(y | x) out of fold, as it will on new rows
-            p_oof = out_of_fold_proba(outcome, matrix, labels, cv=3, rng=int(seeds[2]))
-            q = (
-                None
-                if expertise is None
-                else expertise.predict_proba(expertise_features(matrix, c_h))[:, 1]
-            )
-            belief = p_oof if q is None else posterior_given_decision(p_oof, h, q)
-            known = np.isfinite(y_audit)
-            belief = np.where(known, np.nan_to_num(y_audit), belief)
             firm = FirmAdvisor(
                 estimator,
                 discretion,
@@ -345,23 +330,32 @@ class ClassificationDomain:
                     "audited_for_expertise": 0 if expertise is None else len(audit),
                 },
             )
-            if variant == "Task-only":
+            if not uses_psi:
                 estimator.fit(X, labels)
-            elif variant == "TR-SelectiveOnly":
+                return firm
+            # ψ on the training rows sees p̂(y | x) out of fold, as it will on new rows
+            p_oof = out_of_fold_proba(outcome, matrix, labels, cv=3, rng=int(seeds[2]))
+            if variant == "TR-SelectiveOnly":
                 estimator.fit(X, labels, h, c_h, discretion, p_y=p_oof, expertise_model=expertise)
-            else:
-                targets = belief if self.annealing_targets == "belief" else None
-                estimator.fit(
-                    X,
-                    labels,
-                    h,
-                    c_h,
-                    discretion,
-                    p_y=p_oof,
-                    expertise_model=expertise,
-                    p_correct=q,
-                    y_belief=targets,
-                )
+                return firm
+            q = (
+                None
+                if expertise is None
+                else expertise.predict_proba(expertise_features(matrix, c_h))[:, 1]
+            )
+            belief = p_oof if q is None else posterior_given_decision(p_oof, h, q)
+            belief = np.where(known, np.nan_to_num(y_audit), belief)
+            estimator.fit(
+                X,
+                labels,
+                h,
+                c_h,
+                discretion,
+                p_y=p_oof,
+                expertise_model=expertise,
+                p_correct=q,
+                y_belief=belief if self.annealing_targets == "belief" else None,
+            )
         return firm
 
     def advise(
