@@ -322,3 +322,30 @@ def test_the_evaluation_cases_never_reach_the_firm():
     recorded = pd.concat([o.features for epoch in model.firm.ledger.epochs for o in epoch])
     assert not set(map(tuple, recorded.to_numpy())) & set(map(tuple, evaluation.to_numpy()))
     assert len(recorded) == model.cases_per_epoch
+
+
+def _claimed_minus_true_precision(model: CollaborationModel) -> float:
+    """Task-only's claimed rule precision (its c^M) minus its precision on held-out truth."""
+    from hmlsim.advisors.rules import coverage_matrix
+
+    (advisor,) = model.advisors
+    estimator, test = advisor.advisor.estimator, model.evaluation
+    covered = coverage_matrix(
+        estimator.rules_, test.features.to_numpy(float), estimator.feature_names_in_
+    )
+    used = np.flatnonzero(covered.any(axis=0))
+    claimed = np.mean([estimator.rules_[k].precision for k in used])
+    return float(claimed - np.mean([test.truth[covered[:, k]].mean() for k in used]))
+
+
+def test_task_only_confidence_is_inflated_by_labels_its_own_advice_made():
+    # the spiral's mechanism: task-only's confidence c^M is its rules' precision on the
+    # firm's labels; trained on noisy truth before deployment it does not over-claim, but
+    # once retrained on final decisions its own accepted advice shaped, it does
+    model = CollaborationModel(advisor="Task-only", rng=3, **{**SMALL, "cases_per_epoch": 200})
+    before = _claimed_minus_true_precision(model)
+    for _ in range(4):
+        model.step()
+    after = _claimed_minus_true_precision(model)
+    assert before <= 0.0 < 0.05 < after
+    assert model.datacollector.get_model_vars_dataframe()["acceptance_rate"].iloc[-1] > 0.9
