@@ -153,7 +153,12 @@ def test_case_study_doctors_and_table4(heart):
     assert np.allclose(a.confidence(heart.test), 0.95)  # q = (1 + 0.95) / 2 = 97.5%
     cb = b.confidence(heart.test)
     assert np.allclose(cb[male], 0.95) and np.allclose(cb[~male], 0.21)  # q = 60.5%
-    t4 = preset_expert("table4", heart)
+    t4 = preset_expert("table4", heart, rng=0)  # the table's numbers: heart group-biased
+    young = heart.test.frame["age"].to_numpy() < 50
+    p = t4.correct_probability(heart.test)
+    assert np.all(p[young] == 0.6) and np.all(p[~young] == 0.95)
+    assert set(np.unique(t4.confidence(heart.test))) <= {0.9, 0.2, 1.0}
+    t4 = preset_expert("table4_prose", heart)
     elderly_male = heart.test.groups["elderly_male"]
     p = t4.correct_probability(heart.test)
     assert np.all(p[elderly_male] == 0.6) and np.all(p[~elderly_male] == 0.95)

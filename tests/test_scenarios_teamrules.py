@@ -63,7 +63,7 @@ def test_value_quick(tmp_path: Path) -> None:
         "ttl",
     } <= set(values.columns)
     assert set(values["variant"]) == {"TR", "Task-only", "Human"}
-    context = summary["added_value"]["heart/difficulty"]
+    context = summary["added_value"]["heart/difficulty+accuracy"]
     # TR never diminishes value and beats task-only at the higher α
     assert all(v["mean"] >= 0 for v in context["TR"].values())
     assert context["TR"]["0.3"]["mean"] > context["Task-only"]["0.3"]["mean"]
@@ -72,8 +72,8 @@ def test_value_quick(tmp_path: Path) -> None:
     assert (human["added_value"].abs() < 1e-12).all()
     assert ((values["hdl"] - values["ttl"] - values["added_value"]).abs() < 1e-9).all()
     assert 0.6 < summary["task_only_test_accuracy"]["heart"]["mean"] < 0.95
-    assert 0.6 < summary["human_accuracy"]["heart"]["difficulty"]["mean"] < 0.8
-    assert set(summary["claims"]["heart/difficulty"]) >= {
+    assert 0.6 < summary["human_accuracy"]["heart"]["difficulty+accuracy"]["mean"] < 0.8
+    assert set(summary["claims"]["heart/difficulty+accuracy"]) >= {
         "tr_best_within_se",
         "tr_not_below_human",
         "task_only_diminishes_at_max_alpha",
@@ -84,13 +84,13 @@ def test_value_quick(tmp_path: Path) -> None:
 def test_prohibitive_quick(tmp_path: Path) -> None:
     summary = _run_quick("teamrules_prohibitive", tmp_path)
     assert (tmp_path / "value_added.png").is_file()
-    tr = summary["added_value"]["heart/difficulty"]["TR"]
-    task = summary["added_value"]["heart/difficulty"]["Task-only"]
+    tr = summary["added_value"]["heart/difficulty+accuracy"]["TR"]
+    task = summary["added_value"]["heart/difficulty+accuracy"]["Task-only"]
     assert set(tr) == {"0.6", "1"}
     # at α = 1 every contradiction costs a whole wrong decision: task-only loses value
     assert task["1"]["mean"] < 0
     assert tr["1"]["mean"] > task["1"]["mean"]
-    rates = summary["advising_rate"]["heart"]["difficulty"]
+    rates = summary["advising_rate"]["heart"]["difficulty+accuracy"]
     assert rates["TR"]["1"]["mean"] < rates["Task-only"]["1"]["mean"]
 
 
@@ -121,7 +121,8 @@ def test_asymmetric_loss_quick(tmp_path: Path) -> None:
     summary = _run_quick("asymmetric_loss", tmp_path)
     assert (tmp_path / "ttl.png").is_file()
     ttl = summary["ttl"]
-    assert list(ttl) == ["TR", "TR-no(ADB)", "Task-only", "Human"]
+    assert list(ttl) == ["TR", "TR+expertise", "TR-no(ADB)", "Task-only", "Human"]
+    assert summary["expert"] == "table4"
     assert all({"mean", "se", "n"} <= set(v) for v in ttl.values())
     assert ttl["TR"]["n"] == 2
     assert ttl["TR"]["mean"] <= ttl["Human"]["mean"]

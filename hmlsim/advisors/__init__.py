@@ -32,6 +32,8 @@ from hmlsim.advisors.outcome import (
 from hmlsim.advisors.pipeline import HUMAN, ContextFit, evaluate_advisors
 from hmlsim.advisors.rules import CandidateRules, Condition, Rule, RuleCandidates, coverage_matrix
 from hmlsim.advisors.teamrules import (
+    EXPERTISE_VARIANT,
+    PAPER_VARIANTS,
     VARIANTS,
     Advice,
     SelectiveOnlyAdvisor,
@@ -41,8 +43,10 @@ from hmlsim.advisors.teamrules import (
 )
 
 __all__ = [
+    "EXPERTISE_VARIANT",
     "HUMAN",
     "METRICS",
+    "PAPER_VARIANTS",
     "VARIANTS",
     "Advice",
     "AdvisingProblem",

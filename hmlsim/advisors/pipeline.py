@@ -39,7 +39,7 @@ from hmlsim.advisors.outcome import (
     out_of_fold_proba,
 )
 from hmlsim.advisors.rules import RuleCandidates
-from hmlsim.advisors.teamrules import VARIANTS, TaskOnlyAdvisor, make_advisor
+from hmlsim.advisors.teamrules import EXPERTISE_VARIANT, VARIANTS, TaskOnlyAdvisor, make_advisor
 from hmlsim.errors import ConfigError
 from hmlsim.seeding import SeedLike, derive_seed, make_rng
 
@@ -67,8 +67,8 @@ class ContextFit:
     gates : dict
         ``(variant, alpha) -> validation added value`` when the gate was used.
     expertise_model : estimator or None
-        p̂(h = y | x, c^H) shared by the TeamRules variants (None with
-        ``use_expertise=False``).
+        p̂(h = y | x, c^H) of the ``"TR+expertise"`` variant (None when that
+        variant is not evaluated).
     """
 
     candidates: RuleCandidates
@@ -87,8 +87,8 @@ def _fit_key(variant: str, alpha: float) -> tuple:
     """
     if variant == "Task-only":
         return ("Task-only",)
-    if variant == "TR-SelectiveOnly":
-        return ("TR-SelectiveOnly", alpha)
+    if variant in ("TR-SelectiveOnly", EXPERTISE_VARIANT):
+        return (variant, alpha)
     return ("TR", "ADB" not in variant, 0.0 if "Cost" in variant else alpha)
 
 
@@ -117,7 +117,6 @@ def evaluate_advisors(
     include_human: bool = True,
     rng: SeedLike = None,
     return_fit: bool = False,
-    use_expertise: bool = True,
 ) -> pd.DataFrame | tuple[pd.DataFrame, ContextFit]:
     """Train the advisor variants for one dataset and expert and measure them on the test split.
 
@@ -157,12 +156,6 @@ def evaluate_advisors(
         Master seed of everything.
     return_fit : bool, default False
         Also return the :class:`ContextFit` (fitted advisors, candidates, models).
-    use_expertise : bool, default True
-        ψ of the TeamRules variants judges advice by P(y | x, h), combining
-        p̂(y | x) with the expert's reliability p̂(h = y | x, c^H) fitted once on
-        the training decisions (out-of-fold on the training rows); False: p̂(y | x)
-        alone, eq. 5 as printed.
-
     Returns
     -------
     DataFrame
@@ -212,8 +205,13 @@ def evaluate_advisors(
     p_test = outcome.predict_proba(np.asarray(test.X, float))[:, 1]
     fit = ContextFit(candidates, outcome, discretion_model)
     expertise, q_train = None, None
-    use_expertise = bool(params.pop("use_expertise", use_expertise))
-    if use_expertise:
+    if "use_expertise" in params:
+        raise ConfigError(
+            "advisor_params.use_expertise",
+            f"choose the variant instead: 'TR' is the paper's ψ, {EXPERTISE_VARIANT!r} "
+            "conditions ψ on the expert's decision",
+        )
+    if EXPERTISE_VARIANT in variants:
         expertise = fit_expertise_model(X_train, y_train, h_train, ch_train, rng=seed("expertise"))
         q_train = out_of_fold_proba(
             expertise,
@@ -222,7 +220,6 @@ def evaluate_advisors(
             rng=seed("expertise-out-of-fold"),
         )
         fit.expertise_model = expertise
-    params["use_expertise"] = use_expertise
 
     # fit every (variant, training α) once
     shared: dict[tuple[str, float | None], Any] = {}
@@ -231,18 +228,14 @@ def evaluate_advisors(
         for a in alphas:
             key = _fit_key(variant, a)
             if key not in shared:
-                est_params = (
-                    params
-                    if variant != "TR-SelectiveOnly"
-                    else {"use_expertise": params["use_expertise"]}
-                )
+                est_params = params if variant != "TR-SelectiveOnly" else {}
                 advisor = make_advisor(
                     variant, alpha=a, **est_params, random_state=seed("advisor", *key)
                 )
                 if variant == "TR-SelectiveOnly":
                     if task_only is None:
                         task_only = TaskOnlyAdvisor(
-                            **{k: v for k, v in params.items() if k != "use_expertise"},
+                            **params,
                             loss_weights=lw,
                             random_state=seed("advisor", "Task-only"),
                         )

@@ -45,7 +45,19 @@ from hmlsim.seeding import make_rng
 log = logging.getLogger(__name__)
 
 #: the advisor variants of Table 1 / Appendix B, in plotting order
-VARIANTS = ("TR", "TR-no(ADB)", "TR-no(Cost)", "TR-no(ADB,Cost)", "Task-only", "TR-SelectiveOnly")
+PAPER_VARIANTS = (
+    "TR",
+    "TR-no(ADB)",
+    "TR-no(Cost)",
+    "TR-no(ADB,Cost)",
+    "Task-only",
+    "TR-SelectiveOnly",
+)
+#: hmlsim's own variant: TR whose ψ conditions on the expert's decision,
+#: P(y | x, h, c^H), through a fitted model of where the expert is right (not the paper's)
+EXPERTISE_VARIANT = "TR+expertise"
+#: every advisor variant: the paper's, then hmlsim's named additions
+VARIANTS = (*PAPER_VARIANTS, EXPERTISE_VARIANT)
 
 
 @dataclass(frozen=True)
@@ -349,12 +361,12 @@ class TeamRulesAdvisor(_AdvisorBase):
         used when ``fit`` is not given ``candidates``.
     random_state : int, Generator or None
         Seeds mining, the outcome model and the annealing.
-    use_expertise : bool, default True
-        ψ takes its expectation over y given the expert's decision as well,
-        P(y | x, h) from p̂(y | x) and the expert's reliability p̂(h = y | x, c^H)
-        (:func:`~hmlsim.advisors.outcome.posterior_given_decision`); False uses
-        p̂(y | x) alone (eq. 5 as printed), which trusts a rule as much where a
-        reliable expert disagrees with it as anywhere else.
+    use_expertise : bool, default False
+        False (the paper's TR): ψ takes its expectation over y with p̂(y | x)
+        alone, eq. 5 as printed. True (hmlsim's ``"TR+expertise"`` variant):
+        over y given the expert's decision as well, P(y | x, h) from p̂(y | x)
+        and the expert's reliability p̂(h = y | x, c^H)
+        (:func:`~hmlsim.advisors.outcome.posterior_given_decision`).
 
     Attributes
     ----------
@@ -402,7 +414,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         max_candidates: int = 10_000,
         n_trees_per_length: int = 250,
         random_state=None,
-        use_expertise: bool = True,
+        use_expertise: bool = False,
     ) -> None:
         self.alpha = alpha
         self.loss_weights = loss_weights
@@ -718,9 +730,9 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         Parameters of the inner :class:`TaskOnlyAdvisor` (``random_state`` is
         taken from this advisor when absent).
     random_state : int, Generator or None
-    use_expertise : bool, default True
-        As :class:`TeamRulesAdvisor`; used when ``fit`` gets ``h`` and
-        ``c_human`` (or an ``expertise_model``), else ψ uses p̂(y | x) alone.
+    use_expertise : bool, default False
+        As :class:`TeamRulesAdvisor` (False: the paper's ψ); when True, used
+        when ``fit`` gets ``h`` and ``c_human`` (or an ``expertise_model``).
 
     Attributes
     ----------
@@ -736,7 +748,7 @@ class SelectiveOnlyAdvisor(_AdvisorBase):
         use_adb: bool = True,
         task_only_params: dict | None = None,
         random_state=None,
-        use_expertise: bool = True,
+        use_expertise: bool = False,
     ) -> None:
         self.alpha = alpha
         self.loss_weights = loss_weights
@@ -823,11 +835,16 @@ def make_advisor(variant: str, alpha: float = 0.0, **params) -> _AdvisorBase:
 
     ``params`` go to the estimator (for ``TR-SelectiveOnly``: ``loss_weights``,
     ``random_state`` and ``use_expertise``; the rest go to its task-only rules).
+    ``"TR+expertise"`` is TR with ``use_expertise=True``.
 
     Examples
     --------
     >>> make_advisor("TR-no(ADB)", alpha=0.2).get_params()["use_adb"]
     False
+    >>> make_advisor("TR").get_params()["use_expertise"], make_advisor("TR+expertise").get_params()[
+    ...     "use_expertise"
+    ... ]
+    (False, True)
     """
     if variant not in VARIANTS:
         raise ConfigError("variant", f"must be one of {', '.join(VARIANTS)}; got {variant!r}")
@@ -839,6 +856,8 @@ def make_advisor(variant: str, alpha: float = 0.0, **params) -> _AdvisorBase:
         keep = {k: params[k] for k in own if k in params}
         rest = {k: v for k, v in params.items() if k not in keep}
         return SelectiveOnlyAdvisor(alpha=alpha, task_only_params=rest or None, **keep)
+    if variant == EXPERTISE_VARIANT:
+        params["use_expertise"] = True
     return TeamRulesAdvisor(
         alpha=alpha, use_adb="ADB" not in variant, use_cost="Cost" not in variant, **params
     )

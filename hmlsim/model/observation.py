@@ -38,7 +38,12 @@ LEARNS_FROM: dict[str, tuple[str, ...]] = {
         "elsewhere the belief P(y | x, h): out-of-fold p̂(y | x) on d, "
         "updated by the expertise model when there is one (paper's ψ without audits)",
     ),
-    "ψ at deployment": ("p̂(y | x)", "the expertise model when fitted", "p̂(a)", "α"),
+    "ψ at deployment": (
+        "p̂(y | x)",
+        "the expertise model when fitted (TR+expertise only)",
+        "p̂(a)",
+        "α",
+    ),
 }
 
 

@@ -60,7 +60,13 @@ from hmlsim.threads import limited_threads
 log = logging.getLogger(__name__)
 
 DATASETS = ("heart", "fico", "hr")
-DECISIONS = ("difficulty", "group")
+#: Figure 2's three columns, as the authors' plotting code draws them:
+#: "<decision bias>+<confidence bias>"
+BEHAVIOURS = ("difficulty+group", "group+group", "difficulty+accuracy")
+#: one-word behaviours: the decision bias with the confidence its expert usually has
+SHORTHAND = {"difficulty": "difficulty+accuracy", "group": "group+group"}
+#: every accepted value of a ``decisions`` field
+DECISIONS = (*BEHAVIOURS, *SHORTHAND)
 #: the paper's first split seed; run r uses split seed 20 + r
 PAPER_SPLIT_SEEDS = tuple(range(20, 30))
 
@@ -148,8 +154,9 @@ def check_datasets(
     datasets : sequence of str
         ``"heart"``, ``"fico"``, ``"hr"`` or paths ending in ``.toml``.
     decisions : sequence of str
-        The expert behaviours the scenario will build: ``"group"`` needs the
-        dataset's ``decision_group`` and ``confidence_group``.
+        The expert behaviours the scenario will build (:data:`DECISIONS`): a
+        group-biased decision needs the dataset's ``decision_group``, a
+        group-biased confidence its ``confidence_group``.
 
     Returns
     -------
@@ -178,14 +185,15 @@ def check_datasets(
             spec = load_dataset_spec(value)
         except ConfigError as error:
             raise ConfigError(field, f"{value}: {error}") from None
-        if "group" in decisions:
-            for attr in ("decision_group", "confidence_group"):
-                if getattr(spec, attr) is None:
+        for behaviour in decisions:
+            decision, confidence = behaviour_parts(behaviour)
+            needed = [("decision_group", decision), ("confidence_group", confidence)]
+            for attr, bias in needed:
+                if bias == "group" and getattr(spec, attr) is None:
                     raise ConfigError(
                         field,
-                        f"{value}: the group-biased expert (decisions 'group') needs "
-                        f"dataset.{attr}, one of its [groups]; set it or leave 'group' "
-                        "out of decisions",
+                        f"{value}: the expert {behaviour!r} needs dataset.{attr}, one of "
+                        f"its [groups]; set it or leave {behaviour!r} out of decisions",
                     )
         labels[value] = spec.name
     names = list(labels.values())
@@ -193,6 +201,50 @@ def check_datasets(
         if names.count(name) > 1:
             raise ConfigError(field, f"two datasets are named {name!r}")
     return labels
+
+
+def behaviour_parts(behaviour: str) -> tuple[str, str]:
+    """``(decision bias, confidence bias)`` of a behaviour name (shorthand expanded).
+
+    Examples
+    --------
+    >>> behaviour_parts("difficulty+group"), behaviour_parts("group")
+    (('difficulty', 'group'), ('group', 'group'))
+    """
+    decision, confidence = SHORTHAND.get(behaviour, behaviour).split("+")
+    return decision, confidence
+
+
+def behaviour_expert(ds, behaviour: str, seed: int):
+    """The simulated expert of one behaviour (:data:`DECISIONS`) on a loaded dataset."""
+    from hmlsim.behaviour import make_expert
+
+    decision, confidence = behaviour_parts(behaviour)
+    return make_expert(ds, decision=decision, confidence=confidence, rng=seed)
+
+
+def split_fits(ds, config, seed: int) -> dict[str, Any]:
+    """The fits of one split that depend on the data only: candidate rules and p̂(y | x).
+
+    Every expert behaviour and α of the split shares them (pass the result as
+    ``shared`` to :func:`run_context`); their seeds come from ``seed`` (derive it
+    from the dataset and split only), so a behaviour's results do not depend on
+    which other behaviours run beside it.
+    """
+    from hmlsim.advisors import fit_outcome_model, mine_candidates
+
+    X, y = ds.train.X, np.asarray(ds.train.y).astype(int)
+    with limited_threads(1):
+        candidates = mine_candidates(
+            X,
+            y,
+            feature_names=[str(c) for c in X.columns],
+            rng=derive_seed(seed, "mining"),
+            max_candidates=int(config.max_candidates),
+            n_trees_per_length=int(config.n_trees_per_length),
+        )
+        outcome = fit_outcome_model(X, y, rng=derive_seed(seed, "outcome"))
+    return {"candidates": candidates, "outcome_model": outcome}
 
 
 def check_alphas(field: str, alphas: Sequence[float]) -> None:

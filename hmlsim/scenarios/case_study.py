@@ -63,7 +63,7 @@ class Config:
 
     doctors: tuple[str, ...] = DOCTORS
     alphas: tuple[float, ...] = (0.1,)
-    variants: tuple[str, ...] = ("TR", "Task-only", "TR-no(ADB)")
+    variants: tuple[str, ...] = ("TR", "Task-only", "TR-no(ADB)", "TR+expertise")
     split_seeds: tuple[int, ...] = tuple(range(20, 40))
     expert_draws: int = 50
     n_iter: int = 2000

@@ -43,7 +43,9 @@ class Config:
     Attributes
     ----------
     dataset : {"heart", "fico", "hr"}
-    decision : {"difficulty", "group"}
+    decision : str
+        The expert's behaviour, one of :data:`~hmlsim.scenarios._teamrules_common.DECISIONS`
+        ("difficulty" = difficulty-biased decisions, accuracy-biased confidence).
     alphas : tuple of float
     noise_levels : tuple of float
         Standard deviations of the log-factor on each ADB parameter (>= 0).
@@ -111,7 +113,7 @@ def run(config: Config) -> ScenarioResult:
 
 def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
     """Fit p̂(a) on the original expert, then evaluate TR with every drifted expert."""
-    from hmlsim.behaviour import fit_discretion_model, interaction_data, make_expert, perturb_adb
+    from hmlsim.behaviour import fit_discretion_model, interaction_data, perturb_adb
     from hmlsim.behaviour.discretion import fit_logistic_advisor
 
     frames = []
@@ -119,7 +121,7 @@ def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
     seed = common.run_seed(
         config.seed, "discretion_robustness", config.dataset, config.decision, split_seed
     )
-    expert = make_expert(ds, decision=config.decision, rng=seed)
+    expert = common.behaviour_expert(ds, config.decision, seed)
     model = fit_discretion_model(expert, ds, rng=common.run_seed(seed, "discretion"))
     probe = fit_logistic_advisor(ds.train, random_state=0)
     shared: dict = {}  # candidates and p̂(y | x) of the split, mined and fitted once

@@ -1,18 +1,23 @@
 """Figure 2 of the TeamRules paper: value added by each advisor vs the cost of a contradiction α.
 
-For every dataset (heart, FICO, HR) × decision behaviour (difficulty- or
-group-biased expert, with the paper's paired confidence) × run (split seed
-20, 21, …), :func:`hmlsim.advisors.evaluate_advisors` trains every advisor
-variant (TR, TR-no(ADB), TR-no(Cost), TR-no(ADB,Cost), Task-only,
-TR-SelectiveOnly) once per α and pairs it with ``expert_draws`` draws of the
-expert on the test split. The figure shows mean ± SE *over runs* of the
-added value HDL − TTL (0 = the human alone), one panel per dataset × behaviour.
+For every dataset (heart, FICO, HR) × expert behaviour × run (split seed 20,
+21, …), :func:`hmlsim.advisors.evaluate_advisors` trains every advisor variant
+(the paper's TR, TR-no(ADB), TR-no(Cost), TR-no(ADB,Cost), Task-only,
+TR-SelectiveOnly, and hmlsim's TR+expertise beside them) once per α and pairs
+it with ``expert_draws`` draws of the expert on the test split. The behaviours
+are Figure 2's three columns (:data:`~hmlsim.scenarios._teamrules_common.BEHAVIOURS`):
+difficulty-biased decisions with group-biased confidence, group-biased
+decisions and confidence, difficulty-biased decisions with accuracy-biased
+confidence. The candidate rules and p̂(y | x) of a split are fitted once and
+shared by its behaviours. The figure shows mean ± SE *over runs* of the added
+value HDL − TTL (0 = the human alone), one panel per dataset × behaviour.
 
 ``summary.json`` holds, per context: the added value of each variant at each
 α (mean, se, runs), the paper's claims checked on this run (TR adds the most
-value within SE at every α; TR never falls below the human alone by more than
-its SE; task-only diminishes value at the highest α), the task-only advisor's
-test accuracy, the human's accuracy and the discretion model's AUC.
+value within SE at every α among the paper's variants; TR never falls below
+the human alone by more than its SE; task-only diminishes value at the
+highest α), the task-only advisor's test accuracy, the human's accuracy and
+the discretion model's AUC.
 
 FICO is read from ``fico_path``, else ``HMLSIM_FICO_PATH``, else
 ``shared/data/heloc_dataset_v1.csv`` beside the checkout (see
@@ -37,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hmlsim.advisors import HUMAN, VARIANTS
+from hmlsim.advisors import HUMAN, PAPER_VARIANTS, VARIANTS
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.scenarios import _teamrules_common as common
 
@@ -54,8 +59,10 @@ class Config:
     Attributes
     ----------
     datasets : tuple of {"heart", "fico", "hr"} or paths of dataset TOML files
-    decisions : tuple of {"difficulty", "group"}
-        The expert's decision behaviour (confidence paired as in the paper).
+    decisions : tuple of str
+        Expert behaviours "<decision bias>+<confidence bias>": Figure 2's
+        "difficulty+group", "group+group", "difficulty+accuracy"; "difficulty"
+        and "group" are shorthand for the last two.
     alphas : tuple of float
         Costs of a contradiction, each >= 0.
     variants : tuple of str
@@ -73,7 +80,7 @@ class Config:
     """
 
     datasets: tuple[str, ...] = common.DATASETS
-    decisions: tuple[str, ...] = common.DECISIONS
+    decisions: tuple[str, ...] = common.BEHAVIOURS
     alphas: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
     variants: tuple[str, ...] = VARIANTS
     split_seeds: tuple[int, ...] = common.PAPER_SPLIT_SEEDS
@@ -93,7 +100,7 @@ class Config:
 
 QUICK = {
     "datasets": ("heart",),
-    "decisions": ("difficulty",),
+    "decisions": ("difficulty+accuracy",),
     "alphas": (0.0, 0.3),
     "variants": ("TR", "Task-only"),
     "split_seeds": (20,),
@@ -107,15 +114,16 @@ QUICK = {
 def run(config: Config) -> ScenarioResult:
     """Train and evaluate every variant in every context; tables, summary and claims."""
     datasets, skipped = common.available_datasets(config.datasets, config.fico_path)
-    from hmlsim.behaviour import make_expert
-
     frames, extras = [], []
     for dataset in datasets:
         for split_seed in config.split_seeds:
             ds = common.load_context_data(dataset, split_seed, config.fico_path)
+            shared = common.split_fits(
+                ds, config, common.run_seed(config.seed, ds.name, "split", split_seed)
+            )
             for decision in config.decisions:
                 seed = common.run_seed(config.seed, ds.name, decision, split_seed)
-                expert = make_expert(ds, decision=decision, rng=seed)
+                expert = common.behaviour_expert(ds, decision, seed)
                 context = {"dataset": ds.name, "decision": decision, "split_seed": split_seed}
                 log.info("run %s", context)
                 table, extra = common.run_context(
@@ -127,6 +135,7 @@ def run(config: Config) -> ScenarioResult:
                     params=common.advisor_params(config),
                     seed=seed,
                     context=context,
+                    shared=shared,
                 )
                 frames.append(table)
                 extras.append({**context, **extra})
@@ -152,13 +161,13 @@ def check_claims(overall: pd.DataFrame) -> dict:
     """The paper's Figure-2 claims for one context, from mean/se per (variant, α).
 
     - ``tr_best_within_se``: at every α, TR's mean + SE reaches every other
-      advisor's mean − SE;
+      paper variant's mean − SE (hmlsim's TR+expertise is not a rival here);
     - ``tr_not_below_human``: at every α, TR's mean + SE >= 0;
     - ``task_only_diminishes_at_max_alpha``: task-only's mean at the largest α < 0.
     """
     stats = overall.set_index(["variant", "alpha"])
     alphas = sorted(overall["alpha"].unique())
-    others = [v for v in overall["variant"].unique() if v not in (TR, HUMAN)]
+    others = [v for v in overall["variant"].unique() if v in PAPER_VARIANTS and v != TR]
     out: dict = {}
     if TR not in overall["variant"].values:
         return out

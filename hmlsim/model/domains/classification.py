@@ -10,7 +10,9 @@ accept or reject by their true ADB. The firm then retrains on what it observed
   d (and, with ``task_labels="decisions+audit"``, from the audited truth);
 - **p̂(a)** from the observed accept / reject answers;
 - the **expertise model** p̂(h = y | x, c^H) only from audited rows (at least
-  ``min_audit``), otherwise there is none and ψ is the paper's, with p̂(y | x);
+  ``min_audit``), otherwise there is none. It updates the firm's belief (below)
+  for every ψ advisor, and enters ψ itself only in hmlsim's ``"TR+expertise"``;
+  TR's ψ is always the paper's, with p̂(y | x);
 - the **annealing objective** against the firm's *belief* about y: the
   revealed truth on audited rows, elsewhere the out-of-fold p̂(y | x) (updated
   with the expert's answer by the expertise model when there is one).
@@ -43,9 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: the advisor variants of the TeamRules paper (Table 1, Appendix B); the same as
-#: :data:`hmlsim.advisors.VARIANTS` (tested), written out so that importing the model
-#: does not load scikit-learn
+#: the advisor variants of the TeamRules paper (Table 1, Appendix B) and hmlsim's
+#: "TR+expertise"; the same as :data:`hmlsim.advisors.VARIANTS` (tested), written out
+#: so that importing the model does not load scikit-learn
 CLASSIFICATION_ADVISORS: tuple[str, ...] = (
     "TR",
     "TR-no(ADB)",
@@ -53,6 +55,7 @@ CLASSIFICATION_ADVISORS: tuple[str, ...] = (
     "TR-no(ADB,Cost)",
     "Task-only",
     "TR-SelectiveOnly",
+    "TR+expertise",
 )
 
 #: expert decision behaviours; "mixed" alternates difficulty- and group-biased experts
@@ -311,8 +314,10 @@ class ClassificationDomain:
             n_iter=self.n_iter,
             n_trees_per_length=self.n_trees,
             random_state=int(seeds[0]),
-            use_expertise=expertise is not None,
         )
+        if variant == "TR+expertise" and expertise is None:
+            # no audited model of the expert yet: ψ falls back on p̂(y | x), the paper's
+            estimator.set_params(use_expertise=False)
         matrix = np.asarray(X, dtype=float)
         known = np.isfinite(y_audit)
         # one BLAS/OpenMP thread: the boosting oversubscribes a busy 2-core machine badly
