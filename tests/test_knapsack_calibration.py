@@ -1,4 +1,4 @@
-"""The calibration step: rerun at small size, it recovers its targets and the defaults."""
+"""The calibration step: humans alone (and at most one rung), nothing else fitted."""
 
 from __future__ import annotations
 
@@ -6,68 +6,65 @@ import numpy as np
 import pytest
 
 from hmlsim.errors import ConfigError
-from hmlsim.knapsack.calibration import Targets, calibrate
+from hmlsim.knapsack.calibration import (
+    Targets,
+    alone_utility,
+    calibrate,
+    expected_team_utility,
+    tied_slope,
+)
 from hmlsim.knapsack.instances import generate_instances
-from hmlsim.knapsack.ladder import train_ladder
-from hmlsim.knapsack.recommender import density_order
-from hmlsim.knapsack.solvers import SolverParams
-from hmlsim.knapsack.utility import fill_in_order, random_fill
-from hmlsim.threads import limited_threads
+from hmlsim.knapsack.solvers import SolverDraws, SolverParams
+from hmlsim.knapsack.utility import random_fill
 
 
 @pytest.fixture(scope="module")
-def ladder_recs():
-    """q1 and q6 models of a small ladder, and their recommendations on fresh instances."""
-    with limited_threads(1):
-        rng = np.random.default_rng(21)
-        train, valid = generate_instances(384, rng), generate_instances(300, rng)
-        low, high = train_ladder(
-            train, valid, rng, (0.717, 0.920), epochs=10, tolerance=0.01, max_iter=6
-        )
-        cases = generate_instances(1000, rng)
-        return cases, low.model.predict(cases), high.model.predict(cases)
-
-
-def test_rerun_recovers_paper_targets_and_the_shipped_defaults(ladder_recs):
-    cases, low, high = ladder_recs
-    fit = calibrate(cases, low, high, rng=np.random.default_rng(0), max_elasticity=1.0)
-    got = fit.achieved
-    assert abs(got["alone"] - 0.90) < 0.002
-    assert abs(got["with_low"] - 0.894) < 0.01
-    assert abs(got["with_high"] - 0.926) < 0.01
-    # bonuses: the paper's flat arms give no incentive effect
-    assert fit.params.incentive_elasticity == 0.0
-    assert len(set(np.round(list(got["bonus"].values()), 6))) == 1
-    # the constants shipped in SolverParams are this fit at full size
-    default = SolverParams()
-    assert abs(fit.params.noise - default.noise) < 0.05
-    assert abs(fit.params.follow_intercept - default.follow_intercept) < 0.6
-    assert abs(fit.params.follow_slope - default.follow_slope) < 2.5
-
-
-def test_rerun_on_other_targets():
+def cases():
     rng = np.random.default_rng(4)
-    cases = generate_instances(800, rng)
-    weak = random_fill(cases.weights, cases.capacity, rng)
-    strong = fill_in_order(
-        cases.weights,
-        cases.capacity,
-        density_order(cases.weights, cases.values),
-        stop_at_first=True,
+    inst = generate_instances(600, rng)
+    return (
+        inst,
+        random_fill(inst.weights, inst.capacity, rng),
+        SolverDraws.draw(inst.weights.shape, rng),
     )
-    targets = Targets(alone=0.85, with_low=0.80, with_high=0.90, bonus=((0.0, 0.85), (10.0, 0.87)))
-    fit = calibrate(cases, weak, strong, targets, rng=rng)
-    assert abs(fit.achieved["alone"] - 0.85) < 0.002
-    assert abs(fit.achieved["with_low"] - 0.80) < 0.015
-    assert abs(fit.achieved["with_high"] - 0.90) < 0.015
-    # a bonus arm that helps is fitted with a positive elasticity
-    assert fit.params.incentive_elasticity > 0
-    assert fit.achieved["bonus"][10.0] > fit.achieved["bonus"][0.0]
 
 
-def test_bad_targets_raise_config_error():
-    with pytest.raises(ConfigError, match="with_high"):
-        Targets(with_high=1.5)
-    cases = generate_instances(10, np.random.default_rng(0))
+def test_humans_alone_fit_recovers_its_target_and_fits_nothing_else(cases):
+    inst, _, draws = cases
+    base = SolverParams(follow_intercept=0.3, incentive_elasticity=0.0)
+    fit = calibrate(inst, targets=Targets(alone=0.88), base=base, draws=draws)
+    assert fit.targets.names == ["humans_alone"]
+    assert abs(fit.achieved["humans_alone"] - 0.88) < 0.002
+    assert alone_utility(inst, fit.params, draws) == pytest.approx(fit.achieved["humans_alone"])
+    # the follow intercept keeps its value; the slope is tied to the fitted noise
+    assert fit.params.follow_intercept == 0.3
+    assert fit.params.follow_slope == pytest.approx(tied_slope(fit.params.noise))
+    # a better-performing crowd needs less perception noise
+    better = calibrate(inst, targets=Targets(alone=0.92), draws=draws)
+    assert better.params.noise < fit.params.noise
+
+
+def test_one_rung_fits_the_follow_intercept(cases):
+    inst, weak, draws = cases
+    alone_only = calibrate(inst, draws=draws)
+    team = expected_team_utility(inst, weak, alone_only.params, draws)
+    target = team - 0.02  # following the weak recommender more often lowers the team
+    fit = calibrate(inst, weak, Targets(rung=target, rung_name="random"), draws=draws)
+    assert fit.targets.names == ["humans_alone", "phi_random"]
+    assert abs(fit.achieved["phi_random"] - target) < 0.002
+    assert fit.params.follow_intercept > alone_only.params.follow_intercept
+    assert fit.params.noise == pytest.approx(alone_only.params.noise)
+
+
+def test_tied_slope_and_bad_inputs():
+    assert tied_slope(np.pi / np.sqrt(3.0)) == pytest.approx(1.0)
+    assert tied_slope(0.0) == tied_slope(0.01)
+    with pytest.raises(ConfigError, match="target_alone"):
+        Targets(alone=1.5)
+    with pytest.raises(ConfigError, match="target_rung"):
+        Targets(rung=0.0)
+    inst = generate_instances(10, np.random.default_rng(0))
     with pytest.raises(ConfigError, match="rng"):
-        calibrate(cases, cases.solution, cases.solution)
+        calibrate(inst)
+    with pytest.raises(ConfigError, match="rec_rung"):
+        calibrate(inst, None, Targets(rung=0.9), rng=np.random.default_rng(0))

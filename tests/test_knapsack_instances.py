@@ -27,12 +27,20 @@ def test_generator_constraints(seed, n_items, n):
     assert np.all(total_weight(inst.weights, inst.solution) <= inst.capacity)
 
 
-def test_strong_but_imperfect_correlation_and_reproducible():
+def test_pisinger_strongly_correlated_by_default_and_reproducible():
     a = generate_instances(500, np.random.default_rng(3))
     b = generate_instances(500, np.random.default_rng(3))
     assert np.array_equal(a.values, b.values) and np.array_equal(a.capacity, b.capacity)
-    r = np.corrcoef(a.weights.ravel(), a.values.ravel())[0, 1]
+    # Pisinger's strongly correlated class with R = 100: v = w + R/10
+    assert np.array_equal(a.values, a.weights + 10)
+    assert a.weights.min() >= 1 and a.weights.max() <= 100
+
+
+def test_value_noise_axis_makes_the_correlation_imperfect():
+    inst = generate_instances(500, np.random.default_rng(3), noise_sd=6.0, offset=20.0)
+    r = np.corrcoef(inst.weights.ravel(), inst.values.ravel())[0, 1]
     assert 0.9 < r < 0.999
+    assert abs((inst.values - inst.weights).mean() - 20.0) < 1.0
 
 
 def test_random_fill_baseline_is_about_sixty_percent():

@@ -31,14 +31,47 @@ def test_quick_run_writes_the_study(tmp_path):
     assert np.all(np.diff(phi[:, 0]) > 0)  # the ladder climbs
     assert np.all(phi_max[:, 1] >= phi[:, 1])  # max-pick shifts Φ up
     assert phi[0, 1] > phi[0, 0] + 0.1  # humans improve a lot on a weak model
-    # the loop from q1 climbs towards the paper's stable point
-    assert summary["stable_point"]["model_utility"] > 0.86
+    # the loop from q1 climbs well above its start
+    assert summary["stable_point"]["model_utility"] > phi[0, 0] + 0.1
     assert (
         summary["stable_point_max_pick"]["team_utility"] > summary["stable_point"]["team_utility"]
     )
+    # calibrated on humans alone only; every prediction is out of sample
+    calibration = summary["calibration"]
+    assert calibration["targets"] == ["humans_alone"]
+    assert abs(calibration["achieved"]["humans_alone"] - 0.909) < 0.002
+    predictions = {p["id"]: p for p in summary["predictions"]}
+    assert not set(calibration["targets"]) & set(predictions)
+    for key in ("phi_q2", "phi_q6", "max_pick_phi_q6", "stable_point", "loop_team_utility"):
+        assert key in predictions
+    for p in predictions.values():
+        assert {"id", "paper", "hmlsim", "ci_low", "ci_high"} <= set(p)
+        assert p["ci_low"] <= p["hmlsim"] <= p["ci_high"]
+        if p["paper"] is None:
+            assert p["paper_in_ci"] is None
+        else:
+            assert p["paper_in_ci"] == (p["ci_low"] <= p["paper"] <= p["ci_high"])
+    assert predictions["phi_q6"]["paper"] == 0.926
+    assert predictions["stable_point"]["paper"] == 0.92
+    lines = pd.read_csv(out / "line_tests.csv")
+    assert set(lines.utility) == {"economic", "optimality"}
+    on_line = (lines.gap.abs() <= 0.005) & (lines.ci_low <= 0) & (lines.ci_high >= 0)
+    assert np.array_equal(lines.on_45_line.to_numpy(), on_line.to_numpy())
+    ends = pd.read_csv(out / "stable_points.csv")
+    assert {"gap", "gap_ci_low", "gap_ci_high", "on_45_line", "team_optimality"} <= set(ends)
+    curve = pd.read_csv(out / "learning_curve.csv")
+    assert set(curve["labels"]) == {"optimal", "humans"}
     paths = pd.read_csv(out / "learning_paths.csv")
     assert {"epoch", "model_utility", "team_utility", "variant", "seed"} <= set(paths.columns)
-    for name in ("phi.png", "learning_paths.png", "config.json", "phi.csv", "ladder.csv"):
+    for name in (
+        "phi.png",
+        "learning_paths.png",
+        "learning_curve.png",
+        "config.json",
+        "phi.csv",
+        "ladder.csv",
+        "predictions.csv",
+    ):
         assert (out / name).stat().st_size > 0
     config = json.loads((out / "config.json").read_text())
     assert config["seed"] == 3 and config["scenario"] == "knapsack_study"
@@ -51,5 +84,14 @@ def test_config_validation_names_the_field():
         make_config(study, {"n_cases": 0})
     with pytest.raises(ConfigError, match="device"):
         make_config(study, {"device": "tpu"})
+    with pytest.raises(ConfigError, match="calibration_rung"):
+        make_config(study, {"calibration_rung": "q9"})
+    with pytest.raises(ConfigError, match="curve_sizes"):
+        make_config(study, {"curve_sizes": "99999"})
+    with pytest.raises(ConfigError, match="loop_learner"):
+        make_config(study, {"loop_learner": "big"})
+    with pytest.raises(ConfigError, match="capacity_low"):
+        make_config(study, {"capacity_low": 0.5, "capacity_high": 0.2})
+    assert make_config(study, {"offset": 20}).generator["offset"] == 20
     config = make_config(study, {"loop_starts": "0.8"}, quick=True)
     assert config.loop_starts == (0.8,) and config.n_train == study.QUICK["n_train"]

@@ -1,25 +1,32 @@
-"""Fitting the simulated solvers to published aggregates (rerunnable on other targets).
+"""Fitting the simulated solvers on the humans-alone arm (and at most one rung).
+
+By default one published figure is fitted — humans alone — and everything
+else the study reports is a prediction (:mod:`hmlsim.knapsack.prediction`):
+
+1. ``noise`` (the solvers' own skill) — :func:`scipy.optimize.brentq` solves
+   ``mean utility alone(noise) = targets.alone``; the local-search ``effort``
+   is held at its value (it and ``noise`` trade off; one figure fixes one);
+2. ``follow_intercept`` (trust: the log-odds of following a recommendation
+   perceived as good as one's own) — ``brentq`` on the team utility with one
+   rung of the ladder (``targets.rung``, by default q1), the follow coin
+   averaged out exactly (``p · u(improved recommendation) + (1 − p) · u(own)``).
+   Only when asked (``targets.rung`` given); by default (``None``) the
+   intercept keeps its prior 0: a solver who perceives the recommended and
+   their own solution as equally valuable follows with probability ½.
+
+``follow_slope`` is not fitted but *tied* to the fitted noise
+(:func:`tied_slope`): a solver who compares the two solutions' values with the
+same log-scale perception noise ``noise`` they rank items with follows with
+the logistic approximation of ``P(log ratio + noise · N(0,1) > 0)``, slope
+``π / (√3 · noise)``. One published figure fixes one parameter.
+
+``incentive_elasticity`` is not fitted: it stays at its prior 0 (no effort
+response to bonuses), so the bonus arms are predictions.
 
 The fit uses *common random numbers*: one fixed set of solver draws
-(:class:`~hmlsim.knapsack.solvers.SolverDraws`) on a fixed set of instances is
-reused for every parameter value tried, so the simulated aggregates are
-deterministic functions of the parameters. Three steps, each a plain scipy
-call:
-
-1. ``noise`` — :func:`scipy.optimize.brentq` solves
-   ``mean utility alone(noise) = targets.alone`` (effort held at its value);
-2. ``follow_intercept``, ``follow_slope`` — :func:`scipy.optimize.least_squares`
-   matches the team utility with a weak and a strong recommender
-   (``targets.with_low``, ``targets.with_high``); the follow coin is averaged
-   out exactly (``p · u(improved recommendation) + (1 − p) · u(own)``), which
-   makes the objective smooth;
-3. ``incentive_elasticity`` — a grid search over ``[0, max]`` matches the
-   differences between the bonus arms (utility at ``b`` cents minus utility
-   without bonus). With the paper's arms (flat or slightly falling) the best
-   elasticity is 0: bonuses have no effect.
-
-Default targets are the paper's (SPEC part A): alone 0.90, with q1 0.894,
-with q6 0.926, bonus arms 0 / 10 / 20 cents → 0.897 / 0.900 / 0.886.
+(:class:`~hmlsim.knapsack.solvers.SolverDraws`) on fixed instances is reused
+for every parameter value tried, so the simulated aggregates are
+deterministic functions of the parameters.
 """
 
 from __future__ import annotations
@@ -32,10 +39,15 @@ from scipy import optimize
 
 from hmlsim.errors import ConfigError
 from hmlsim.knapsack.instances import Instances
-from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve, solve_parts
+from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve_parts
 from hmlsim.knapsack.utility import economic_performance
 
 log = logging.getLogger(__name__)
+
+#: the humans-alone arm the ML treatments were randomised against (10-cent bonus, quiz)
+PAPER_ALONE = 0.909
+#: humans with q1, the lowest rung (the one rung the default fit uses)
+PAPER_Q1 = 0.894
 
 
 @dataclass(frozen=True)
@@ -46,22 +58,27 @@ class Targets:
     ----------
     alone : float
         Humans without a recommendation.
-    with_low, with_high : float
-        Humans with the weak (q1) and the strong (q6) recommender.
-    bonus : tuple of (cents, utility)
-        Bonus arms without recommendation; only differences to the 0-cent arm are fitted.
+    rung : float or None
+        Humans with the calibration rung's recommendations (the paper's q1:
+        0.894); ``None`` (default) = fit the humans-alone arm only.
+    rung_name : str
+        The rung's name (``"q1"``), written into the result's target names.
     """
 
-    alone: float = 0.90
-    with_low: float = 0.894
-    with_high: float = 0.926
-    bonus: tuple[tuple[float, float], ...] = ((0.0, 0.897), (10.0, 0.900), (20.0, 0.886))
+    alone: float = PAPER_ALONE
+    rung: float | None = None
+    rung_name: str = "q1"
 
     def __post_init__(self) -> None:
-        for name in ("alone", "with_low", "with_high"):
-            value = getattr(self, name)
-            if not 0.0 < value <= 1.0:
-                raise ConfigError(name, f"must lie in (0, 1], got {value!r}")
+        if not 0.0 < self.alone <= 1.0:
+            raise ConfigError("target_alone", f"must lie in (0, 1], got {self.alone!r}")
+        if self.rung is not None and not 0.0 < self.rung <= 1.0:
+            raise ConfigError("target_rung", f"must lie in (0, 1], got {self.rung!r}")
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the fitted figures (``humans_alone``, ``phi_<rung>``)."""
+        return ["humans_alone"] + ([] if self.rung is None else [f"phi_{self.rung_name}"])
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,7 @@ class CalibrationResult:
     ----------
     params : SolverParams
     achieved : dict
-        Simulated ``alone``, ``with_low``, ``with_high`` and bonus-arm utilities.
+        Simulated value of each fitted figure (keys: :attr:`Targets.names`).
     targets : Targets
     """
 
@@ -101,35 +118,55 @@ def alone_utility(
     return float(_mean_u(inst, own).mean())
 
 
+def tied_slope(noise: float) -> float:
+    """Follow slope of a solver whose value comparisons have log-scale noise ``noise``.
+
+    The logistic curve with the variance of ``N(0, noise²)``: ``π / (√3 · noise)``
+    (``noise`` floored at 0.01).
+    """
+    return float(np.pi / (np.sqrt(3.0) * max(float(noise), 0.01)))
+
+
+def _root(gap, lo: float, hi: float, name: str) -> float:
+    """``brentq`` on ``gap`` in ``[lo, hi]``; the nearer end when there is no sign change."""
+    g_lo, g_hi = gap(lo), gap(hi)
+    if g_lo * g_hi > 0:
+        value = lo if abs(g_lo) < abs(g_hi) else hi
+        log.warning("calibration: %s target outside [%g, %g]; using %g", name, lo, hi, value)
+        return float(value)
+    return float(optimize.brentq(gap, lo, hi, xtol=1e-4))
+
+
 def calibrate(
     instances: Instances,
-    rec_low: np.ndarray,
-    rec_high: np.ndarray,
+    rec_rung: np.ndarray | None = None,
     targets: Targets | None = None,
     base: SolverParams | None = None,
     rng: np.random.Generator | None = None,
     *,
-    noise_bounds=(0.0, 3.0),
-    max_elasticity: float = 2.0,
+    draws: SolverDraws | None = None,
+    noise_bounds: tuple[float, float] = (0.0, 3.0),
+    intercept_bounds: tuple[float, float] = (-10.0, 10.0),
 ) -> CalibrationResult:
-    """Fit the solver parameters to ``targets`` (see the module docstring).
+    """Fit ``noise`` on humans alone and ``follow_intercept`` on one rung (module docstring).
 
     Parameters
     ----------
     instances : Instances
         Calibration instances (the larger, the less sampling noise).
-    rec_low, rec_high : ndarray of bool, shape (B, n)
-        The weak and the strong model's recommendations on ``instances``.
+    rec_rung : ndarray of bool, shape (B, n), optional
+        The calibration rung's recommendations on ``instances`` (needed
+        unless ``targets.rung`` is None).
     targets : Targets, optional
-        What to match (default: the paper's numbers).
+        What to match (default: the paper's humans alone, 0.909).
     base : SolverParams, optional
-        Starting values; ``effort`` and ``perception_noise`` are kept.
+        Values of the parameters not fitted (default :class:`SolverParams`).
     rng : numpy.random.Generator
-        Source of the common random numbers.
-    noise_bounds : (float, float)
-        Bracket for the density noise.
-    max_elasticity : float
-        Upper end of the elasticity grid.
+        Source of the common random numbers (ignored when ``draws`` is given).
+    draws : SolverDraws, optional
+        Fixed common random numbers.
+    noise_bounds, intercept_bounds : (float, float)
+        Brackets of the two roots.
 
     Returns
     -------
@@ -138,78 +175,43 @@ def calibrate(
     Examples
     --------
     >>> from hmlsim.knapsack.instances import generate_instances
-    >>> from hmlsim.knapsack.recommender import density_order
-    >>> from hmlsim.knapsack.utility import fill_in_order, random_fill
+    >>> from hmlsim.knapsack.utility import random_fill
     >>> g = np.random.default_rng(0)
     >>> inst = generate_instances(300, g)
-    >>> low = random_fill(inst.weights, inst.capacity, g)
-    >>> high = fill_in_order(inst.weights, inst.capacity,
-    ...                      density_order(inst.weights, inst.values), stop_at_first=True)
-    >>> fit = calibrate(inst, low, high, rng=g)
-    >>> abs(fit.achieved["alone"] - 0.90) < 0.01
-    True
+    >>> fit = calibrate(inst, rng=g)
+    >>> abs(fit.achieved["humans_alone"] - 0.909) < 0.002, fit.targets.names
+    (True, ['humans_alone'])
+    >>> rung = Targets(rung=0.85, rung_name="random")
+    >>> fit = calibrate(inst, random_fill(inst.weights, inst.capacity, g), rung, rng=g)
+    >>> abs(fit.achieved["phi_random"] - 0.85) < 0.002, fit.targets.names
+    (True, ['humans_alone', 'phi_random'])
     """
     targets = targets or Targets()
     params = base or SolverParams()
-    if rng is None:
-        raise ConfigError("rng", "give a numpy Generator for the common random numbers")
-    draws = SolverDraws.draw(instances.weights.shape, rng)
+    if draws is None:
+        if rng is None:
+            raise ConfigError("rng", "give a numpy Generator for the common random numbers")
+        draws = SolverDraws.draw(instances.weights.shape, rng)
+    if targets.rung is not None and rec_rung is None:
+        raise ConfigError("rec_rung", "give the calibration rung's recommendations")
 
-    def gap_alone(noise: float) -> float:
-        return alone_utility(instances, params.with_(noise=noise), draws) - targets.alone
-
-    lo, hi = noise_bounds
-    g_lo, g_hi = gap_alone(lo), gap_alone(hi)
-    if g_lo * g_hi > 0:
-        noise = lo if abs(g_lo) < abs(g_hi) else hi
-        log.warning(
-            "calibration: target alone=%.3f outside the bracket; noise=%.3f", targets.alone, noise
-        )
-    else:
-        noise = optimize.brentq(gap_alone, lo, hi, xtol=1e-4)
-    params = params.with_(noise=float(noise))
-
-    def residuals(x: np.ndarray) -> np.ndarray:
-        trial = params.with_(follow_intercept=float(x[0]), follow_slope=float(x[1]))
-        return np.array(
-            [
-                expected_team_utility(instances, rec_low, trial, draws) - targets.with_low,
-                expected_team_utility(instances, rec_high, trial, draws) - targets.with_high,
-            ]
-        )
-
-    fit = optimize.least_squares(
-        residuals,
-        x0=[params.follow_intercept, params.follow_slope],
-        bounds=([-10.0, 0.0], [10.0, 200.0]),
-        x_scale=[1.0, 10.0],
+    noise = _root(
+        lambda x: alone_utility(instances, params.with_(noise=x), draws) - targets.alone,
+        *noise_bounds,
+        "humans_alone",
     )
-    params = params.with_(follow_intercept=float(fit.x[0]), follow_slope=float(fit.x[1]))
-
-    arms = [(float(b), float(u)) for b, u in targets.bonus]
-    base_target = dict(arms).get(0.0, targets.alone)
-    grid = np.round(np.linspace(0.0, max_elasticity, round(max_elasticity / 0.1) + 1), 4)
-    losses = []
-    for eta in grid:
-        trial = params.with_(incentive_elasticity=float(eta))
-        u0 = alone_utility(instances, trial, draws, 0.0)
-        losses.append(
-            sum(
-                ((alone_utility(instances, trial, draws, b) - u0) - (u - base_target)) ** 2
-                for b, u in arms
-            )
+    params = params.with_(noise=noise, follow_slope=tied_slope(noise))
+    achieved = {"humans_alone": alone_utility(instances, params, draws)}
+    if targets.rung is not None:
+        intercept = _root(
+            lambda a: (
+                expected_team_utility(instances, rec_rung, params.with_(follow_intercept=a), draws)
+                - targets.rung
+            ),
+            *intercept_bounds,
+            targets.names[1],
         )
-    params = params.with_(incentive_elasticity=float(grid[int(np.argmin(losses))]))
-
-    achieved = {
-        "alone": alone_utility(instances, params, draws),
-        "with_low": float(
-            _mean_u(instances, solve(instances, rec_low, params, draws=draws).selection).mean()
-        ),
-        "with_high": float(
-            _mean_u(instances, solve(instances, rec_high, params, draws=draws).selection).mean()
-        ),
-        "bonus": {b: alone_utility(instances, params, draws, b) for b, _ in arms},
-    }
+        params = params.with_(follow_intercept=intercept)
+        achieved[targets.names[1]] = expected_team_utility(instances, rec_rung, params, draws)
     log.info("calibration: %s -> %s", params, achieved)
     return CalibrationResult(params=params, achieved=achieved, targets=targets)

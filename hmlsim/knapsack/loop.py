@@ -32,6 +32,8 @@ from hmlsim.knapsack.instances import Instances, generate_instances
 from hmlsim.knapsack.recommender import KnapsackRecommender
 from hmlsim.knapsack.solvers import SolveResult, SolverParams, solve
 from hmlsim.knapsack.utility import economic_performance, optimality
+from hmlsim.model.stability import LineGap, line_gap
+from hmlsim.seeding import SeedLike
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,12 @@ class LoopSettings:
         The firm's training of each new model.
     bonus : float
         Experts' performance bonus (cents per percentage point).
+    generator : dict
+        Keyword arguments of :func:`~hmlsim.knapsack.instances.generate_instances`
+        for the cases (default: its defaults).
+    sort_by_density : bool
+        The retrained models read density-sorted items (the paper's MLP) or
+        the items in their given order.
     """
 
     n_cases: int = 2000
@@ -68,6 +76,8 @@ class LoopSettings:
     learning_rate: float = 1e-3
     device: str = "cpu"
     bonus: float = 0.0
+    generator: dict = field(default_factory=dict)
+    sort_by_density: bool = True
 
     def __post_init__(self) -> None:
         for name in ("n_cases", "max_epochs", "patience", "train_epochs", "batch_size"):
@@ -102,11 +112,15 @@ class LoopPath:
         Whether the model utility settled (``patience`` small changes).
     models : list
         The deployed models (only the last is kept unless ``keep_models``).
+    cases : list of (ndarray, ndarray)
+        Per-case (model utility, team utility) of each epoch, for the 45°-line
+        test of the end point (:meth:`line_gap`).
     """
 
     epochs: list[EpochMeasure] = field(default_factory=list)
     converged: bool = False
     models: list = field(default_factory=list)
+    cases: list = field(default_factory=list)
 
     @property
     def model_utilities(self) -> np.ndarray:
@@ -124,6 +138,20 @@ class LoopPath:
         return (
             float(np.mean([e.model_utility for e in tail])),
             float(np.mean([e.team_utility for e in tail])),
+        )
+
+    def line_gap(self, last: int = 2, rng: SeedLike = None, n_boot: int = 500) -> LineGap:
+        """Φ(u) − u over the cases of the last ``last`` epochs, with its bootstrap interval.
+
+        The end point is on the 45° line (:mod:`hmlsim.model.stability`) when
+        ``gap.on_line(epsilon)``: |Φ(u) − u| ≤ ε and the interval contains 0.
+        """
+        tail = self.cases[-last:]
+        return line_gap(
+            np.concatenate([m for m, _ in tail]),
+            np.concatenate([t for _, t in tail]),
+            n_boot=n_boot,
+            rng=rng,
         )
 
     def table(self) -> pd.DataFrame:
@@ -185,6 +213,7 @@ def retrain(
         learning_rate=settings.learning_rate,
         device=settings.device,
         random_state=int(rng.integers(2**63)),
+        sort_by_density=settings.sort_by_density,
     )
     return model.fit(cases, labels)
 
@@ -196,12 +225,21 @@ def step_epoch(
     settings: LoopSettings,
 ) -> tuple[EpochMeasure, KnapsackRecommender]:
     """One deployment epoch: generate → recommend → solve → measure → retrain."""
-    cases = generate_cases(settings.n_cases, rng)
+    measured, next_model, _ = _step(model, params, rng, settings)
+    return measured, next_model
+
+
+def _step(model, params, rng, settings):
+    cases = generate_cases(settings.n_cases, rng, **settings.generator)
     rec = recommend(model, cases)
     result = experts_solve(
         cases, rec, params, rng, max_pick=settings.max_pick, bonus=settings.bonus
     )
-    return measure(cases, rec, result), retrain(cases, result.selection, rng, settings)
+    per_case = (
+        economic_performance(cases.values, rec, cases.optimum),
+        economic_performance(cases.values, result.selection, cases.optimum),
+    )
+    return measure(cases, rec, result), retrain(cases, result.selection, rng, settings), per_case
 
 
 def run_loop(
@@ -235,8 +273,9 @@ def run_loop(
     model = initial_model
     calm = 0
     for t in range(settings.max_epochs):
-        measured, next_model = step_epoch(model, params, rng, settings)
+        measured, next_model, per_case = _step(model, params, rng, settings)
         path.epochs.append(measured)
+        path.cases.append(per_case)
         path.models = [*path.models, model] if keep_models else [model]
         log.info(
             "epoch %d: model %.4f team %.4f follow %.2f",

@@ -52,9 +52,12 @@ def density_order(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def features(
-    weights: np.ndarray, values: np.ndarray, capacity: np.ndarray
+    weights: np.ndarray, values: np.ndarray, capacity: np.ndarray, sort: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """The MLP's inputs and the density order they use.
+
+    ``sort=False`` keeps the items in their given order (no density prior:
+    what a firm without the paper's prior knowledge would feed).
 
     Returns
     -------
@@ -67,9 +70,9 @@ def features(
     w = np.asarray(weights, dtype=float)
     v = np.asarray(values, dtype=float)
     cap = np.maximum(np.asarray(capacity, dtype=float), 1.0)[:, None]
-    order = density_order(w, v)
-    rows = np.arange(w.shape[0])[:, None]
     n = w.shape[1]
+    order = density_order(w, v) if sort else np.broadcast_to(np.arange(n), w.shape)
+    rows = np.arange(w.shape[0])[:, None]
     x = np.concatenate(
         [
             w[rows, order] / cap,
@@ -137,6 +140,9 @@ class KnapsackRecommender:
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"`` (CUDA when available).
     random_state : int, numpy Generator or None
         Seed of initialisation and mini-batch order.
+    sort_by_density : bool
+        Feed the items sorted by value density (the paper's prior knowledge,
+        default) or in their given order.
 
     Attributes
     ----------
@@ -164,8 +170,10 @@ class KnapsackRecommender:
         hidden: tuple[int, ...] = HIDDEN,
         device: str = "cpu",
         random_state: SeedLike = None,
+        sort_by_density: bool = True,
     ) -> None:
         self.epochs = epochs
+        self.sort_by_density = sort_by_density
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.hidden = hidden
@@ -207,7 +215,7 @@ class KnapsackRecommender:
         network = build_mlp(self.n_items_, tuple(self.hidden))
         _init(network, generator)
         network.to(device)
-        x, order = features(w, v, cap)
+        x, order = features(w, v, cap, sort=bool(self.sort_by_density))
         y_sorted = y[np.arange(y.shape[0])[:, None], order].astype(np.float32)
         xt = torch.from_numpy(x).to(device)
         yt = torch.from_numpy(y_sorted).to(device)
@@ -243,7 +251,7 @@ class KnapsackRecommender:
         """Sigmoid score of every item (original item order), shape (B, n)."""
         self._check_fitted()
         w, v, cap = _arrays(instances)
-        x, order = features(w, v, cap)
+        x, order = features(w, v, cap, sort=bool(self.sort_by_density))
         device = next(self.network_.parameters()).device
         with torch.no_grad():
             sorted_scores = self.network_(torch.from_numpy(x).to(device)).cpu().numpy()

@@ -60,7 +60,7 @@ class SolverParams:
 
     noise: float = 0.434
     effort: int = 6
-    follow_intercept: float = -0.894
+    follow_intercept: float = 0.0
     follow_slope: float = 4.72
     perception_noise: float = 0.05
     incentive_elasticity: float = 0.0

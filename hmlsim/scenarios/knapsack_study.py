@@ -1,20 +1,25 @@
-"""The knapsack study end to end: quality ladder, empirical Φ, performative loop.
+"""The knapsack study: calibrate on humans alone, predict Φ and the stable point.
 
 The proof of concept of the performative human–ML collaboration paper (SPEC
-part A), made a simulation:
+part A), made a simulation whose numbers are predictions, not inputs:
 
-1. hard 18-item instances and their DP optimum; the random-fill baseline;
-2. a ladder of MLP recommenders of chosen quality (q1..q6) trained on
+1. hard 18-item instances from Pisinger's strongly correlated class and the
+   SPEC's criteria (:mod:`hmlsim.knapsack.instances`); the generator constants
+   are study axes (``offset``, ``noise_sd``, ``capacity_low/high``, ``w_max``);
+2. a ladder of MLP recommenders of the paper's qualities q1..q6, trained on
    optimally solved instances with label noise (:mod:`hmlsim.knapsack.ladder`);
-3. simulated solvers (calibrated behaviour, :mod:`hmlsim.knapsack.solvers`)
-   alone, under bonus arms, and with each model, normally and with max-pick:
-   the empirical Φ with confidence intervals and its stable points
-   (:mod:`hmlsim.dynamics`);
-4. the performative loop (:mod:`hmlsim.knapsack.loop`) from several initial
-   models, for several seeds, normal and max-pick: learning paths and the
-   stable point each reaches.
+3. the simulated solvers calibrated on humans alone only (optionally plus one
+   rung, ``calibration_rung``; :mod:`hmlsim.knapsack.calibration`);
+4. predictions with confidence intervals beside the paper's numbers
+   (:mod:`hmlsim.knapsack.prediction`): Φ, Δ and max-pick Φ at the other rungs,
+   follow rates, submissions worse than the recommendation, bonus arms, the
+   optimality utility and the stable point; each rung tested on the 45° line;
+5. learning curves of the recommender on optimal vs human labels
+   (:mod:`hmlsim.knapsack.headroom`);
+6. the performative loop (:mod:`hmlsim.knapsack.loop`) from several models and
+   seeds, normal and max-pick, its end point tested on the 45° line.
 
-Measured on 2 CPU cores (``docs/knapsack.md``): full size 198 s, ``--quick`` 15 s.
+Run times on 2 CPU cores are in ``docs/knapsack.md``.
 """
 
 from __future__ import annotations
@@ -29,21 +34,22 @@ import pandas as pd
 
 from hmlsim.errors import ConfigError, check_positive, check_probability
 from hmlsim.experiments.scenario import ScenarioResult
-from hmlsim.knapsack.calibration import Targets, calibrate
-from hmlsim.knapsack.instances import generate_instances
+from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
+from hmlsim.knapsack.headroom import learning_curve
+from hmlsim.knapsack.instances import CAPACITY_FRACTION, NOISE_SD, OFFSET, generate_instances
 from hmlsim.knapsack.ladder import PAPER_QUALITIES, train_ladder
-from hmlsim.knapsack.loop import LoopSettings, is_stable, run_loop
-from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
+from hmlsim.knapsack.plots import PAPER_PHI, plot_curve, plot_paths, plot_phi
+from hmlsim.knapsack.prediction import PAPER_FIGURES, across_paths
+from hmlsim.knapsack.solvers import solve
+from hmlsim.knapsack.steps import calibrate_and_predict, loop_summary, run_loops, rung_line_tests
 from hmlsim.knapsack.utility import economic_performance, random_fill
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
-#: the paper's measured Φ points (Table 1 / Section 5): (model utility, human+ML utility)
-PAPER_PHI = ((0.717, 0.894), (0.920, 0.926))
 #: the paper's humans alone (10-cent arm with quiz, no bonus arm)
-PAPER_ALONE = (0.909, 0.897)
+PAPER_ALONE_ARMS = (0.909, 0.897)
 
 
 @dataclass(frozen=True)
@@ -56,26 +62,48 @@ class Config:
         Master seed of every draw.
     n_items : int
         Items per instance.
+    offset, noise_sd : float
+        Generator axes: values are ``round(w + offset + noise_sd · N(0,1))``
+        (default: Pisinger's strongly correlated class, ``R/10`` and no noise).
+    w_max : int
+        Generator axis: weights are uniform in ``1..w_max`` (Pisinger's ``R``).
+    capacity_low, capacity_high : float
+        Generator axis: capacity is a uniform fraction in this range of the
+        total weight (clipped to 5..250).
     n_train, n_valid : int
         Instances to train the ladder on and to measure its qualities.
     qualities : tuple of float
-        Target model qualities (the paper's q1..q6).
+        Target model qualities (the paper's q1..q6); rung ``k`` is named ``q{k+1}``.
     n_eval : int
         Instances solved per model to estimate Φ.
     bonuses : tuple of float
-        Bonus arms (cents per percentage point) for humans alone.
-    calibrate : bool
-        Refit the solver parameters (on the ``n_eval`` instances, with the
-        lowest and highest rung) to the targets below instead of using the
-        calibrated defaults.
-    target_alone, target_low, target_high : float
-        Calibration targets: humans alone, with the lowest and the highest rung.
+        Bonus arms (cents per percentage point) for humans alone (predicted
+        with the prior of no effort response).
+    target_alone : float
+        Calibration target: humans alone (the paper's 10-cent arm with quiz).
+    calibration_rung : str or None
+        The one rung the follow behaviour may be fitted on (e.g. ``"q1"``);
+        ``None`` (default): fit humans alone only, every rung is predicted.
+    target_rung : float
+        Calibration target with that rung (the paper's q1: 0.894).
+    n_boot, n_refits : int
+        Bootstrap resamples of the instances, and calibration refits on
+        targets drawn within their standard errors (prediction intervals).
+    curve_sizes : tuple of int
+        Training-set sizes of the learning curves (each at most ``n_train``).
+    curve_learners : tuple of str
+        Learners of the learning curves: ``"sorted"`` (the paper's MLP on
+        density-sorted items), ``"unsorted"`` (the same network, items in their
+        given order: no density prior).
+    loop_learner : str
+        The learner the firm retrains in the loop (``"sorted"`` or ``"unsorted"``).
     loop_starts : tuple of float
         Ladder qualities the performative loops start from (nearest rung).
     n_seeds : int
         Loop repetitions per start and variant.
     n_cases, max_epochs, epsilon, patience, train_epochs : int / float
-        The firm's loop (see :class:`~hmlsim.knapsack.loop.LoopSettings`).
+        The firm's loop (see :class:`~hmlsim.knapsack.loop.LoopSettings`);
+        ``epsilon`` is also the tolerance of every 45°-line test.
     ladder_epochs : int
         Training epochs of each ladder model.
     device : str
@@ -88,15 +116,24 @@ class Config:
 
     seed: int = 0
     n_items: int = 18
+    offset: float = OFFSET
+    noise_sd: float = NOISE_SD
+    w_max: int = 100
+    capacity_low: float = CAPACITY_FRACTION[0]
+    capacity_high: float = CAPACITY_FRACTION[1]
     n_train: int = 4096
     n_valid: int = 2000
     qualities: tuple[float, ...] = PAPER_QUALITIES
     n_eval: int = 4000
     bonuses: tuple[float, ...] = (0.0, 2.0, 10.0, 20.0)
-    calibrate: bool = False
-    target_alone: float = 0.90
-    target_low: float = 0.894
-    target_high: float = 0.926
+    target_alone: float = PAPER_ALONE
+    calibration_rung: str | None = None
+    target_rung: float = PAPER_Q1
+    n_boot: int = 200
+    n_refits: int = 20
+    curve_sizes: tuple[int, ...] = (256, 1024, 4096)
+    curve_learners: tuple[str, ...] = ("sorted", "unsorted")
+    loop_learner: str = "sorted"
     loop_starts: tuple[float, ...] = (0.717, 0.844)
     n_seeds: int = 3
     n_cases: int = 2000
@@ -111,9 +148,11 @@ class Config:
     def __post_init__(self) -> None:
         for name in (
             "n_items",
+            "w_max",
             "n_train",
             "n_valid",
             "n_eval",
+            "n_boot",
             "n_seeds",
             "n_cases",
             "max_epochs",
@@ -124,6 +163,8 @@ class Config:
             value = getattr(self, name)
             if int(value) != value or value < 1:
                 raise ConfigError(name, f"must be an integer >= 1, got {value!r}")
+        if int(self.n_refits) != self.n_refits or self.n_refits < 0:
+            raise ConfigError("n_refits", f"must be an integer >= 0, got {self.n_refits!r}")
         if self.n_valid < 10 or self.n_eval < 10:
             raise ConfigError("n_eval", "n_valid and n_eval must be >= 10")
         if not self.qualities:
@@ -138,8 +179,24 @@ class Config:
         for b in self.bonuses:
             if b < 0:
                 raise ConfigError("bonuses", f"must be >= 0 cents, got {b!r}")
-        for name in ("target_alone", "target_low", "target_high"):
+        for name in ("target_alone", "target_rung"):
             check_probability(name, getattr(self, name))
+        names = [f"q{k + 1}" for k in range(len(self.qualities))]
+        if self.calibration_rung is not None and self.calibration_rung not in names:
+            raise ConfigError("calibration_rung", f"must be one of {names} or none")
+        if not self.curve_sizes or any(
+            int(n) != n or not 1 <= n <= self.n_train for n in self.curve_sizes
+        ):
+            raise ConfigError("curve_sizes", f"each must be an integer in 1..{self.n_train}")
+        for name in ("curve_learners", "loop_learner"):
+            value = getattr(self, name)
+            for learner in value if isinstance(value, tuple) else (value,):
+                if learner not in ("sorted", "unsorted"):
+                    raise ConfigError(name, f"must be sorted or unsorted, got {learner!r}")
+        if self.offset < 0 or self.noise_sd < 0:
+            raise ConfigError("offset", "offset and noise_sd must be >= 0")
+        if not 0.0 < self.capacity_low <= self.capacity_high < 1.0:
+            raise ConfigError("capacity_low", "need 0 < capacity_low <= capacity_high < 1")
         check_positive("epsilon", self.epsilon)
         if int(self.torch_threads) != self.torch_threads or self.torch_threads < 0:
             raise ConfigError(
@@ -148,12 +205,26 @@ class Config:
         if self.device not in ("cpu", "cuda", "auto"):
             raise ConfigError("device", f"must be cpu, cuda or auto; got {self.device!r}")
 
+    @property
+    def generator(self) -> dict:
+        """Keyword arguments of :func:`~hmlsim.knapsack.instances.generate_instances`."""
+        return {
+            "n_items": self.n_items,
+            "w_max": self.w_max,
+            "offset": self.offset,
+            "noise_sd": self.noise_sd,
+            "capacity_fraction": (self.capacity_low, self.capacity_high),
+        }
 
-#: the small size for tests and CI (≈ 15 s on 2 cores)
+
+#: the small size for tests and CI
 QUICK = {
     "n_train": 512,
     "n_valid": 500,
     "n_eval": 1000,
+    "n_boot": 50,
+    "n_refits": 4,
+    "curve_sizes": (128, 512),
     "loop_starts": (0.717,),
     "n_seeds": 2,
     "n_cases": 500,
@@ -161,18 +232,31 @@ QUICK = {
 }
 
 
-def _phi_points(model_u: np.ndarray, team_u: np.ndarray, rung: np.ndarray, seed: int, name: str):
-    from hmlsim.dynamics import EmpiricalPhi
+def _phi(model_u: np.ndarray, team_u: np.ndarray, seed: int, name: str):
+    """EmpiricalPhi over the rungs (arrays of shape (K, B)) and its stable points."""
+    from hmlsim.dynamics import EmpiricalPhi, find_stable_points
 
-    return EmpiricalPhi.from_samples(
-        model_u, team_u, groups=rung, rng=make_rng(seed, name), name=name
-    )
+    # rungs that share a model (or a mean utility) are one point of Φ
+    _, rung_group = np.unique(model_u.mean(axis=1), return_inverse=True)
+    groups = np.repeat(rung_group.ravel(), model_u.shape[1])
+    try:
+        phi = EmpiricalPhi.from_samples(
+            model_u.ravel(), team_u.ravel(), groups=groups, rng=make_rng(seed, name), name=name
+        )
+    except ConfigError as err:  # e.g. two rungs with the same mean optimality
+        log.warning("Φ %s not estimated: %s", name, err)
+        return None, []
+    points = [{"u": p.u, "phi": p.phi, "kind": p.kind} for p in find_stable_points(phi)]
+    return phi, points
 
 
-def _stable_points(phi) -> list[dict]:
-    from hmlsim.dynamics import find_stable_points
-
-    return [{"u": p.u, "phi": p.phi, "kind": p.kind} for p in find_stable_points(phi)]
+def _pairs(est, first: str, second: str) -> list[list[float]]:
+    """``[[a, b], …]`` of two attributes of an EmpiricalPhi (empty when not estimated)."""
+    if est is None:
+        return []
+    return [
+        [float(a), float(b)] for a, b in zip(getattr(est, first), getattr(est, second), strict=True)
+    ]
 
 
 def run(config: Config) -> ScenarioResult:
@@ -183,8 +267,7 @@ def run(config: Config) -> ScenarioResult:
 
 def _run(config: Config) -> ScenarioResult:
     started = time.perf_counter()
-    seed = config.seed
-    gen = {"n_items": config.n_items}
+    seed, gen = config.seed, config.generator
 
     # 1. instances and the random-fill baseline
     eval_rng = make_rng(seed, "eval")
@@ -195,7 +278,7 @@ def _run(config: Config) -> ScenarioResult:
         evaluation.optimum,
     )
 
-    # 2. the quality ladder
+    # 2. the quality ladder (one model per rung q1..qK)
     ladder_rng = make_rng(seed, "ladder")
     train = generate_instances(config.n_train, ladder_rng, **gen)
     valid = generate_instances(config.n_valid, ladder_rng, **gen)
@@ -208,243 +291,140 @@ def _run(config: Config) -> ScenarioResult:
         device=config.device,
     )
     log.info("ladder: %s", [round(r.quality, 3) for r in rungs])
-    # targets above what clean labels reach share the clean model: one Φ point per model
-    models = list({r.label_noise: r for r in rungs}.values())
-    models.sort(key=lambda r: -r.label_noise)
-    recs = [r.model.predict(evaluation) for r in models]
+    names = [f"q{k + 1}" for k in range(len(rungs))]
+    recs = [r.model.predict(evaluation) for r in rungs]
 
-    # 3. solvers: calibration (optional), alone, bonus arms, Φ and max-pick Φ
-    params = SolverParams()
-    calibration = None
-    if config.calibrate:
-        calibration = calibrate(
-            evaluation,
-            recs[0],
-            recs[-1],
-            Targets(config.target_alone, config.target_low, config.target_high),
-            rng=make_rng(seed, "calibration"),
-        )
-        params = calibration.params
-    draws = SolverDraws.draw(evaluation.weights.shape, make_rng(seed, "experts"))
-    alone = {
-        b: economic_performance(
-            evaluation.values,
-            solve(evaluation, None, params, bonus=b, draws=draws).selection,
-            evaluation.optimum,
-        )
-        for b in config.bonuses
-    }
-    model_u, team_u, max_u, rung_id, followed = [], [], [], [], []
-    for k, rec in enumerate(recs):
-        normal = solve(evaluation, rec, params, draws=draws)
-        picked = solve(evaluation, rec, params, draws=draws, max_pick=True)
-        model_u.append(economic_performance(evaluation.values, rec, evaluation.optimum))
-        team_u.append(economic_performance(evaluation.values, normal.selection, evaluation.optimum))
-        max_u.append(economic_performance(evaluation.values, picked.selection, evaluation.optimum))
-        rung_id.append(np.full(len(evaluation), k))
-        followed.append(normal.followed)
-    model_u, team_u, max_u = map(np.concatenate, (model_u, team_u, max_u))
-    rung_id, followed = np.concatenate(rung_id), np.concatenate(followed)
-    phi = _phi_points(model_u, team_u, rung_id, seed, "human+ML")
-    phi_max = _phi_points(model_u, max_u, rung_id, seed, "max-pick")
-    worse = team_u < model_u - 1e-12
+    # 3-4. calibration on humans alone (+ one rung); predictions with intervals
+    fit, arms, central, predictions, calibration = calibrate_and_predict(
+        config, evaluation, recs, names, seed
+    )
+    params = fit.params
+    phi, phi_points = _phi(arms.model_u, arms.team_u, seed, "human+ML")
+    phi_max, phi_max_points = _phi(arms.model_u, arms.max_u, seed, "max-pick")
+    _, opt_points = _phi(arms.model_opt, arms.team_opt, seed, "optimality")
+    _, opt_max_points = _phi(arms.model_opt, arms.max_opt, seed, "optimality max-pick")
+    lines = rung_line_tests(arms, names, config.epsilon, seed)
 
-    # 4. the performative loop
-    loop_rows, end_rows = [], []
-    for start in config.loop_starts:
-        k = int(np.argmin([abs(r.target - start) for r in rungs]))
-        for variant in ("human+ML", "max-pick"):
-            settings = LoopSettings(
-                n_cases=config.n_cases,
-                max_epochs=config.max_epochs,
-                epsilon=config.epsilon,
-                patience=config.patience,
-                max_pick=variant == "max-pick",
-                train_epochs=config.train_epochs,
-                device=config.device,
-            )
-            for rep in range(config.n_seeds):
-                path = run_loop(
-                    rungs[k].model, params, make_rng(seed, "loop", k, variant, rep), settings
-                )
-                table = path.table().assign(
-                    start=start, start_quality=rungs[k].quality, variant=variant, repetition=rep
-                )
-                loop_rows.append(table)
-                m_end, t_end = path.stable_point(config.patience)
-                end_rows.append(
-                    {
-                        "start": start,
-                        "start_quality": rungs[k].quality,
-                        "variant": variant,
-                        "repetition": rep,
-                        "epochs": len(path.epochs),
-                        "converged": path.converged,
-                        "model_utility": m_end,
-                        "team_utility": t_end,
-                        "on_45_line": is_stable(m_end, t_end, config.epsilon),
-                    }
-                )
-                log.info("loop %s from %.3f rep %d: %.4f / %.4f", variant, start, rep, m_end, t_end)
-    paths = pd.concat(loop_rows, ignore_index=True)
-    ends = pd.DataFrame(end_rows)
+    # 5. learning curves: optimal vs the calibrated humans' labels
+    humans = solve(train, None, params, make_rng(seed, "curve-humans")).selection
+    curve = learning_curve(
+        train,
+        valid,
+        {"optimal": train.solution, "humans": humans},
+        config.curve_sizes,
+        make_rng(seed, "curve"),
+        epochs=config.ladder_epochs,
+        device=config.device,
+        learners=config.curve_learners,
+    )
 
-    def loop_summary(variant: str) -> dict:
-        sel = ends[ends.variant == variant]
-        return {
-            "model_utility": float(sel.model_utility.mean()),
-            "model_utility_sd": float(sel.model_utility.std(ddof=1)) if len(sel) > 1 else 0.0,
-            "team_utility": float(sel.team_utility.mean()),
-            "team_utility_sd": float(sel.team_utility.std(ddof=1)) if len(sel) > 1 else 0.0,
-            "n_paths": len(sel),
-            "converged": int(sel.converged.sum()),
-        }
+    # 6. the performative loop
+    paths, ends = run_loops(config, rungs, params, seed)
+    normal = ends[ends.variant == "human+ML"]
+    for key, column in (
+        ("loop_model_utility", "model_utility"),
+        ("loop_team_utility", "team_utility"),
+    ):
+        predictions.append(across_paths(key, normal[column], PAPER_FIGURES.get(key)))
+    picked = ends[ends.variant == "max-pick"]
+    for key, column in (
+        ("loop_max_pick_model_utility", "model_utility"),
+        ("loop_max_pick_team_utility", "team_utility"),
+    ):
+        predictions.append(across_paths(key, picked[column], None))
 
     ladder = pd.DataFrame(
         [
             {
+                "rung": n,
                 "target": r.target,
                 "label_noise": r.label_noise,
                 "quality_valid": r.quality,
                 "quality_sd_valid": r.quality_sd,
+                "quality_eval": central[f"model_{n}"],
             }
-            for r in rungs
+            for n, r in zip(names, rungs, strict=True)
         ]
     )
-    phi_table = phi.table().assign(variant="human+ML")
-    phi_max_table = phi_max.table().assign(variant="max-pick")
-    order = np.argsort([model_u[rung_id == k].mean() for k in range(len(models))])
-    extra = pd.DataFrame(
-        {
-            "target": [models[k].target for k in order],
-            "label_noise": [models[k].label_noise for k in order],
-            "follow_rate": [followed[rung_id == k].mean() for k in order],
-            "worse_than_recommendation": [worse[rung_id == k].mean() for k in order],
-            "model_utility_sd": [model_u[rung_id == k].std() for k in order],
-        }
-    )
-    phi_all = pd.concat(
-        [pd.concat([phi_table, extra], axis=1), pd.concat([phi_max_table, extra], axis=1)],
-        ignore_index=True,
-    )
-    phi_all = phi_all.assign(seed=seed, n_eval=config.n_eval)
-    alone_table = pd.DataFrame(
+    per_rung = pd.DataFrame(
         [
-            {"bonus_cents": b, "utility": float(v.mean()), "sd": float(v.std()), "n": v.size}
-            for b, v in alone.items()
+            {
+                "rung": n,
+                **{
+                    k: central[f"{k}_{n}"]
+                    for k in (
+                        "model",
+                        "phi",
+                        "delta",
+                        "max_pick_phi",
+                        "follow_rate",
+                        "worse_than_recommendation",
+                        "optimality_model",
+                        "optimality_phi",
+                        "optimality_max_pick_phi",
+                    )
+                },
+            }
+            for n in names
         ]
     )
+    top = curve[curve.n_train == curve.n_train.max()]
+    headroom = {
+        learner: {
+            f"{row.labels}_labels{suffix}": float(getattr(row, column))
+            for row in group.itertuples()
+            for suffix, column in (("", "quality_stop"), ("_skip", "quality_skip"))
+        }
+        for learner, group in top.groupby("learner")
+    }
     summary = {
         "random_fill_mean": float(rf.mean()),
         "ladder_quality": [float(r.quality) for r in rungs],
-        "humans_alone": float(alone[config.bonuses[0]].mean()) if config.bonuses else None,
-        "bonus_arms": {str(b): float(v.mean()) for b, v in alone.items()},
-        "phi": [[float(a), float(b)] for a, b in zip(phi.x, phi.y, strict=True)],
-        "phi_ci": [[float(a), float(b)] for a, b in zip(phi.team_lo, phi.team_hi, strict=True)],
-        "phi_max_pick": [[float(a), float(b)] for a, b in zip(phi_max.x, phi_max.y, strict=True)],
-        "phi_stable_points": _stable_points(phi),
-        "phi_max_pick_stable_points": _stable_points(phi_max),
-        "stable_point": loop_summary("human+ML"),
-        "stable_point_max_pick": loop_summary("max-pick"),
+        "humans_alone": central["humans_alone"],
+        "humans_alone_optimality": central["humans_alone_optimality"],
+        "bonus_arms": {f"{b:g}": central[f"humans_alone_bonus_{b:g}"] for b in config.bonuses},
+        "calibration": calibration,
+        "predictions": predictions,
+        "phi": _pairs(phi, "x", "y"),
+        "phi_ci": _pairs(phi, "team_lo", "team_hi"),
+        "phi_max_pick": _pairs(phi_max, "x", "y"),
+        "phi_stable_points": phi_points,
+        "phi_max_pick_stable_points": phi_max_points,
+        "optimality_stable_points": opt_points,
+        "optimality_max_pick_stable_points": opt_max_points,
+        "rungs_on_45_line": lines[lines.on_45_line].rung.tolist(),
+        "stable_point": loop_summary(ends, "human+ML"),
+        "stable_point_max_pick": loop_summary(ends, "max-pick"),
+        "headroom": {"n_train": int(curve.n_train.max()), **headroom},
         "solver_params": vars(params).copy(),
-        "paper": {"phi": [list(p) for p in PAPER_PHI], "alone": list(PAPER_ALONE)},
+        "generator": {k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
+        "paper": {"phi": [list(p) for p in PAPER_PHI], "alone": list(PAPER_ALONE_ARMS)},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    if calibration is not None:
-        summary["calibration"] = calibration.achieved
     return ScenarioResult(
         summary=summary,
         tables={
             "ladder": ladder.assign(seed=seed),
-            "phi": phi_all,
-            "humans_alone": alone_table.assign(seed=seed),
+            "phi": per_rung.assign(seed=seed, n_eval=config.n_eval),
+            "predictions": pd.DataFrame(predictions),
+            "line_tests": lines.assign(seed=seed, epsilon=config.epsilon),
+            "learning_curve": curve.assign(seed=seed),
             "learning_paths": paths.assign(seed=seed),
             "stable_points": ends.assign(seed=seed),
         },
-        artifacts={"phi": phi, "phi_max": phi_max, "paths": paths, "ends": ends},
+        artifacts={"phi": phi, "phi_max": phi_max, "paths": paths, "ends": ends, "curve": curve},
     )
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """Φ against the 45° line (with the paper's points) and the learning paths."""
+    """Φ against the 45° line, the learning paths and the learning curves."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
     out_dir = Path(out_dir)
-    written = []
-    phi, phi_max = result.artifacts["phi"], result.artifacts["phi_max"]
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.plot([0.5, 1], [0.5, 1], color="grey", lw=1, label="45° line")
-    for est, colour, label in (
-        (phi, "tab:blue", "human+ML (simulated)"),
-        (phi_max, "tab:green", "max-pick (simulated)"),
-    ):
-        y = np.asarray(est.y)
-        err = np.vstack([y - np.asarray(est.team_lo), np.asarray(est.team_hi) - y])
-        ax.errorbar(
-            est.x,
-            y,
-            yerr=err,
-            color=colour,
-            marker="o",
-            capsize=3,
-            label=label,
-            ls="--" if "max" in label else "-",
-        )
-    alone = result.summary.get("humans_alone")
-    if alone is not None:
-        ax.axhline(alone, color="tab:orange", ls=":", label="humans alone (simulated)")
-    px, py = zip(*PAPER_PHI, strict=True)
-    ax.scatter(px, py, marker="*", s=160, color="black", zorder=5, label="paper")
-    ax.set_xlim(0.55, 1.0)
-    ax.set_ylim(0.55, 1.0)
-    ax.set_xlabel("model utility u (economic performance)")
-    ax.set_ylabel("team utility Φ(u)")
-    ax.set_title("Collaborative characteristic function")
-    ax.legend(loc="lower right", fontsize=8)
-    path = out_dir / "phi.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
-
-    paths = result.artifacts["paths"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    starts = sorted(paths.start.unique())
-    colours = dict(zip(starts, plt.cm.tab10.colors, strict=False))
-    for ax, variant in zip(axes, ("human+ML", "max-pick"), strict=True):
-        sel = paths[paths.variant == variant]
-        for (start, rep), group in sel.groupby(["start", "repetition"]):
-            first = rep == sel.repetition.min()
-            ax.plot(
-                group.epoch,
-                group.model_utility,
-                marker="o",
-                ms=3,
-                lw=1,
-                color=colours[start],
-                label=f"model, start {start:.2f}" if first else None,
-            )
-            ax.plot(
-                group.epoch,
-                group.team_utility,
-                ls="--",
-                lw=1,
-                color=colours[start],
-                label=f"team, start {start:.2f}" if first else None,
-            )
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.axhline(0.92, color="black", lw=0.8, ls=":", label="paper's stable point 0.92")
-        ax.set_title(f"Learning paths ({variant})")
-        ax.set_xlabel("deployment epoch t")
-        ax.legend(fontsize=7, loc="lower right")
-    axes[0].set_ylabel("utility")
-    fig.tight_layout()
-    path = out_dir / "learning_paths.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
-    return written
+    art, alone = result.artifacts, result.summary.get("humans_alone")
+    return [
+        plot_phi(art["phi"], art["phi_max"], alone, out_dir / "phi.png"),
+        plot_paths(art["paths"], out_dir / "learning_paths.png"),
+        plot_curve(art["curve"], alone, out_dir / "learning_curve.png"),
+    ]

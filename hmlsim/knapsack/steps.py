@@ -1,0 +1,214 @@
+"""The steps of the knapsack study that the scenario strings together.
+
+:func:`calibrate_and_predict` (calibration on humans alone, predictions with
+intervals), :func:`rung_line_tests` (each rung on the 45° line),
+:func:`run_loops` and :func:`loop_summary` (the performative loop). ``config``
+is a :class:`hmlsim.scenarios.knapsack_study.Config`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.knapsack.calibration import Targets, calibrate
+from hmlsim.knapsack.instances import Instances
+from hmlsim.knapsack.loop import LoopSettings, run_loop
+from hmlsim.knapsack.prediction import (
+    PAPER_PROBLEMS,
+    Arms,
+    bootstrap_sd,
+    calibration_sd,
+    figures,
+    prediction_rows,
+    simulate_arms,
+    target_se,
+)
+from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
+from hmlsim.knapsack.utility import economic_performance
+from hmlsim.model.stability import line_gap
+from hmlsim.seeding import make_rng
+
+log = logging.getLogger(__name__)
+
+
+def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list[str], seed: int):
+    """Calibrate on humans alone (+ one rung); predict every other figure with intervals.
+
+    Returns
+    -------
+    (CalibrationResult, Arms, dict, list of dict, dict)
+        The fit, the per-instance outcomes, every figure's central value, the
+        prediction objects and the ``calibration`` entry of the summary.
+    """
+    draws = SolverDraws.draw(evaluation.weights.shape, make_rng(seed, "experts"))
+    rung = config.calibration_rung
+    k_rung = names.index(rung) if rung is not None else None
+    rec_rung = recs[k_rung] if rung is not None else None
+
+    def refit(alone: float, rung_target: float) -> SolverParams:
+        targets = Targets(alone, None if rung is None else rung_target, rung or "none")
+        return calibrate(evaluation, rec_rung, targets, draws=draws).params
+
+    fit = calibrate(
+        evaluation,
+        rec_rung,
+        Targets(config.target_alone, None if rung is None else config.target_rung, rung or "none"),
+        draws=draws,
+    )
+    arms = simulate_arms(evaluation, recs, fit.params, draws)
+    central = figures(arms, names)
+    for b in config.bonuses:
+        sel = solve(evaluation, None, fit.params, bonus=b, draws=draws).selection
+        central[f"humans_alone_bonus_{b:g}"] = float(
+            economic_performance(evaluation.values, sel, evaluation.optimum).mean()
+        )
+    se = (
+        target_se(arms.alone.std(), PAPER_PROBLEMS["humans_alone"]),
+        target_se(arms.team_u[k_rung].std(), PAPER_PROBLEMS["phi_q1"]) if rung else 0.0,
+    )
+    sd_boot = bootstrap_sd(arms, names, make_rng(seed, "bootstrap"), config.n_boot)
+    sd_cal = calibration_sd(
+        refit,
+        lambda p: simulate_arms(evaluation, recs, p, draws),
+        names,
+        (config.target_alone, config.target_rung),
+        se,
+        make_rng(seed, "refits"),
+        config.n_refits,
+    )
+    for b in config.bonuses:  # the bonus arms vary like humans alone (no effort response)
+        key = f"humans_alone_bonus_{b:g}"
+        sd_boot[key], sd_cal[key] = sd_boot["humans_alone"], sd_cal["humans_alone"]
+    fitted = fit.targets.names + ([f"delta_{rung}"] if rung else [])
+    paper_se = {
+        key: target_se(
+            (arms.team_u[names.index(key[4:])] if key.startswith("phi_") else arms.alone).std(),
+            n,
+        )
+        for key, n in PAPER_PROBLEMS.items()
+        if not key.startswith("phi_") or key[4:] in names
+    }
+    for key in list(paper_se):  # Δ = Φ − u: the model's u is known, Φ carries the error
+        if key.startswith("phi_"):
+            paper_se["delta_" + key[4:]] = paper_se[key]
+    predictions = prediction_rows(central, sd_boot, sd_cal, fitted, paper_se=paper_se)
+    calibration = {
+        "targets": fit.targets.names,
+        "target_values": {
+            "humans_alone": config.target_alone,
+            **({f"phi_{rung}": config.target_rung} if rung else {}),
+        },
+        "target_se": dict(zip(fit.targets.names, se, strict=False)),
+        "params": vars(fit.params).copy(),
+        "fitted_params": ["noise"] + (["follow_intercept"] if rung else []),
+        "tied_params": {"follow_slope": "pi / (sqrt(3) * noise)"},
+        "achieved": fit.achieved,
+    }
+    return fit, arms, central, predictions, calibration
+
+
+def run_loops(config, rungs: list, params: SolverParams, seed: int):
+    """The performative loop from each start, variant and seed; its end on the 45° line.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        One row per epoch of every path, and one row per path's end point.
+    """
+    loop_rows, end_rows = [], []
+    for start in config.loop_starts:
+        k = int(np.argmin([abs(r.target - start) for r in rungs]))
+        for variant in ("human+ML", "max-pick"):
+            settings = LoopSettings(
+                n_cases=config.n_cases,
+                max_epochs=config.max_epochs,
+                epsilon=config.epsilon,
+                patience=config.patience,
+                max_pick=variant == "max-pick",
+                train_epochs=config.train_epochs,
+                device=config.device,
+                generator=config.generator,
+                sort_by_density=config.loop_learner == "sorted",
+            )
+            for rep in range(config.n_seeds):
+                path = run_loop(
+                    rungs[k].model, params, make_rng(seed, "loop", k, variant, rep), settings
+                )
+                loop_rows.append(
+                    path.table().assign(
+                        start=start, start_quality=rungs[k].quality, variant=variant, repetition=rep
+                    )
+                )
+                gap = path.line_gap(config.patience, rng=make_rng(seed, "line", k, variant, rep))
+                last = path.epochs[-config.patience :]
+                end_rows.append(
+                    {
+                        "start": start,
+                        "start_quality": rungs[k].quality,
+                        "variant": variant,
+                        "repetition": rep,
+                        "epochs": len(path.epochs),
+                        "converged": path.converged,
+                        "model_utility": gap.u,
+                        "team_utility": gap.phi,
+                        "gap": gap.gap,
+                        "gap_ci_low": gap.ci_low,
+                        "gap_ci_high": gap.ci_high,
+                        "on_45_line": gap.on_line(config.epsilon),
+                        "model_optimality": float(np.mean([e.model_optimality for e in last])),
+                        "team_optimality": float(np.mean([e.team_optimality for e in last])),
+                    }
+                )
+                log.info("loop %s from %.3f rep %d: %s", variant, start, rep, end_rows[-1])
+    return pd.concat(loop_rows, ignore_index=True), pd.DataFrame(end_rows)
+
+
+def loop_summary(ends: pd.DataFrame, variant: str) -> dict:
+    """Mean end point of one variant's paths, with how many converged and lie on the line."""
+    sel = ends[ends.variant == variant]
+
+    def sd(column: str) -> float:
+        return float(sel[column].std(ddof=1)) if len(sel) > 1 else 0.0
+
+    return {
+        "model_utility": float(sel.model_utility.mean()),
+        "model_utility_sd": sd("model_utility"),
+        "team_utility": float(sel.team_utility.mean()),
+        "team_utility_sd": sd("team_utility"),
+        "team_optimality": float(sel.team_optimality.mean()),
+        "n_paths": len(sel),
+        "converged": int(sel.converged.sum()),
+        "on_45_line": int(sel.on_45_line.sum()),
+    }
+
+
+def rung_line_tests(arms: Arms, names: list[str], epsilon: float, seed: int) -> pd.DataFrame:
+    """Each rung's point tested on the 45° line, for economic performance and optimality.
+
+    On the line: |Φ(u) − u| ≤ ε and the paired bootstrap interval of the gap
+    contains 0 (:func:`hmlsim.model.stability.line_gap`).
+    """
+    line_rows = []
+    for k, name in enumerate(names):
+        for utility, (m, t) in (
+            ("economic", (arms.model_u[k], arms.team_u[k])),
+            ("optimality", (arms.model_opt[k], arms.team_opt[k])),
+        ):
+            gap = line_gap(m, t, rng=make_rng(seed, "rung-line", k, utility))
+            line_rows.append(
+                {
+                    "rung": name,
+                    "utility": utility,
+                    "u": gap.u,
+                    "phi": gap.phi,
+                    "gap": gap.gap,
+                    "ci_low": gap.ci_low,
+                    "ci_high": gap.ci_high,
+                    "on_45_line": gap.on_line(epsilon),
+                }
+            )
+    lines = pd.DataFrame(line_rows)
+    return lines
