@@ -19,7 +19,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, OneLineParser
 
 #: sub-command -> (module whose ``register`` adds its parser, line for ``hmlsim --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -61,7 +61,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hmlsim",
         description="Simulate human-ML collaboration over deployment epochs.",
     )
@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown command {command!r}; {hint}")
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "accepts_extra", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",

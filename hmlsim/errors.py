@@ -7,6 +7,12 @@ accepted. The command-line interface turns it into a one-line message.
 
 from __future__ import annotations
 
+import argparse
+import difflib
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
 
 class ConfigError(ValueError):
     """Bad input: names the field and what it accepts.
@@ -31,22 +37,129 @@ class ConfigError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
+def _real(field: str, value: object) -> float:
+    """``value`` as a float if it is a finite real number (not a bool, string or array)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        shown = type(value).__name__ if value is not None else "None"
+        raise ConfigError(field, f"must be a finite number, got {value!r} ({shown})")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(field, f"must be a finite number, got {value!r}")
+    return number
+
+
+def check_number(
+    field: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict_minimum: bool = False,
+) -> float:
+    """Return ``value`` as a float if it is a finite real number within the bounds.
+
+    Parameters
+    ----------
+    field : str
+        Named in the error.
+    value : object
+        A real number: bools, strings, ``None``, arrays, NaN and infinities are rejected.
+    minimum, maximum : float, optional
+        Inclusive bounds (``minimum`` exclusive when ``strict_minimum``).
+    strict_minimum : bool, default False
+        Require ``value > minimum`` instead of ``>=``.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``field`` and what it accepts.
+
+    Examples
+    --------
+    >>> check_number("beta", 0.5, minimum=0.0)
+    0.5
+    >>> check_number("beta", float("nan"))
+    Traceback (most recent call last):
+    ...
+    hmlsim.errors.ConfigError: beta: must be a finite number, got nan
+    """
+    number = _real(field, value)
+    if minimum is not None:
+        if strict_minimum and not number > minimum:
+            raise ConfigError(field, f"must be a finite number > {minimum:g}, got {value!r}")
+        if not strict_minimum and not number >= minimum:
+            raise ConfigError(field, f"must be a finite number >= {minimum:g}, got {value!r}")
+    if maximum is not None and not number <= maximum:
+        raise ConfigError(field, f"must be a finite number <= {maximum:g}, got {value!r}")
+    return number
+
+
 def check_probability(field: str, value: float) -> float:
-    """Return ``value`` if it lies in [0, 1], else raise :class:`ConfigError`."""
-    if not 0.0 <= float(value) <= 1.0:
+    """Return ``value`` if it is a number in [0, 1], else raise :class:`ConfigError`."""
+    number = _real(field, value)
+    if not 0.0 <= number <= 1.0:
         raise ConfigError(field, f"must lie in [0, 1], got {value!r}")
-    return float(value)
+    return number
 
 
 def check_positive(field: str, value: float) -> float:
-    """Return ``value`` if it is > 0, else raise :class:`ConfigError`."""
-    if not float(value) > 0.0:
-        raise ConfigError(field, f"must be > 0, got {value!r}")
-    return float(value)
+    """Return ``value`` if it is a finite number > 0, else raise :class:`ConfigError`."""
+    return check_number(field, value, minimum=0.0, strict_minimum=True)
 
 
 def check_choice(field: str, value: str, accepted: list[str] | tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``accepted``, else raise :class:`ConfigError`."""
-    if value not in accepted:
+    try:
+        known = value in accepted
+    except TypeError:  # an unhashable value against a set-like ``accepted``
+        known = False
+    if not known:
         raise ConfigError(field, f"must be one of {', '.join(map(str, accepted))}; got {value!r}")
     return value
+
+
+def check_writable_folder(field: str, folder: str | Path) -> Path:
+    """Create ``folder`` (and its parents) and check that a file can be written there.
+
+    Called before any computation, so an output folder that cannot be written
+    fails at once rather than after the work is done.
+
+    Raises
+    ------
+    ConfigError
+        ``field``, naming the folder and why it cannot be written.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".hmlsim-write-check-"):
+            pass
+    except OSError as error:
+        why = error.strerror or str(error)
+        raise ConfigError(field, f"cannot write into {folder}: {why}") from None
+    return folder
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, with a "did you mean".
+
+    ``prog: error: message`` on stderr and exit status 2, like every other bad
+    input; ``prog --help`` shows the usage. An unrecognised option names the
+    closest known one. Sub-parsers made by ``add_subparsers`` are of this class too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` on one line and exit with status 2."""
+        hint = ""
+        if message.startswith("unrecognized arguments:"):
+            words = [w for w in message.split(":", 1)[1].split() if w.startswith("--")]
+            known = [o for o in self._option_string_actions if o.startswith("--")]
+            close = (
+                difflib.get_close_matches(words[0].split("=")[0], known, n=1, cutoff=0.75)
+                if words
+                else []
+            )
+            hint = f"; did you mean {close[0]}?" if close else f" (see {self.prog} --help)"
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")

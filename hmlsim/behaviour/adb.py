@@ -12,15 +12,21 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, logit
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_number, check_positive
 
 _CLIP = 1e-7
 
 
-def _check_unit_interval(name: str, values: np.ndarray) -> None:
-    if np.any(np.isnan(values)) or np.any((values < 0.0) | (values > 1.0)):
-        bad = values[np.isnan(values) | (values < 0.0) | (values > 1.0)].ravel()[0]
-        raise ConfigError(name, f"confidence must lie in [0, 1]; got {bad!r}")
+def _confidences(name: str, values: ArrayLike) -> np.ndarray:
+    """``values`` as a float array of confidences in [0, 1], else :class:`ConfigError`."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"expected numbers in [0, 1], got {values!r}") from None
+    bad = np.isnan(array) | (array < 0.0) | (array > 1.0)
+    if np.any(bad):
+        raise ConfigError(name, f"confidence must lie in [0, 1]; got {array[bad].ravel()[0]!r}")
+    return array
 
 
 def accept_probability(
@@ -58,7 +64,9 @@ def accept_probability(
     Raises
     ------
     ConfigError
-        If a confidence lies outside [0, 1] or ``delta`` is negative.
+        Naming the argument: a confidence that is not a number in [0, 1],
+        confidences whose shapes do not broadcast, or a parameter that is not a
+        finite number (``delta`` and ``beta`` >= 0, ``k`` and ``gamma`` > 0).
 
     Examples
     --------
@@ -67,26 +75,32 @@ def accept_probability(
     >>> round(float(accept_probability(0.6, 0.2)), 3)
     0.5
     """
-    cm = np.asarray(c_model, dtype=float)
-    ch = np.asarray(c_human, dtype=float)
-    _check_unit_interval("c_model", cm)
-    _check_unit_interval("c_human", ch)
-    if delta < 0:
-        raise ConfigError("delta", f"must be >= 0, got {delta!r}")
-    if k <= 0 or gamma <= 0:
-        raise ConfigError("k" if k <= 0 else "gamma", "must be > 0")
+    cm = _confidences("c_model", c_model)
+    ch = _confidences("c_human", c_human)
+    try:
+        np.broadcast_shapes(cm.shape, ch.shape)
+    except ValueError:
+        raise ConfigError(
+            "c_human", f"shape {ch.shape} does not broadcast with c_model's {cm.shape}"
+        ) from None
+    delta = check_number("delta", delta, minimum=0.0)
+    k = check_positive("k", k)
+    gamma = check_positive("gamma", gamma)
+    beta = check_number("beta", beta, minimum=0.0)
     q = (1.0 + ch) / 2.0
     cm = np.clip(cm, _CLIP, 1.0 - _CLIP)
     own_belief_advice_right = np.clip(1.0 - q, _CLIP, 1.0 - _CLIP)
     # The weighting p^e / (p^e + (1-p)^e) multiplies log-odds by e, and the naive-Bayes
     # combination a*b / (a*b + (1-a)(1-b)) adds them; working in log-odds gives the same
     # numbers without the cancellation of 1 - a near certainty.
-    combined_logit = gamma * (logit(cm) + logit(own_belief_advice_right))
-    weighted = expit(k * combined_logit)
-    u_accept = (1.0 + beta) * weighted - beta
-    u_reject = 1.0 - (1.0 + beta) * weighted
-    # logistic form of exp(d*ua) / (exp(d*ua) + exp(d*ur)), stable for large delta
-    result = 1.0 / (1.0 + np.exp(-delta * (u_accept - u_reject)))
+    # huge parameters overflow to ±inf, which the logistic maps to 0 or 1 (never NaN)
+    with np.errstate(over="ignore"):
+        combined_logit = gamma * (logit(cm) + logit(own_belief_advice_right))
+        weighted = expit(k * combined_logit)
+        u_accept = (1.0 + beta) * weighted - beta
+        u_reject = 1.0 - (1.0 + beta) * weighted
+        # logistic form of exp(d*ua) / (exp(d*ua) + exp(d*ur)), stable for large delta
+        result = 1.0 / (1.0 + np.exp(-delta * (u_accept - u_reject)))
     return float(result) if result.ndim == 0 else result
 
 

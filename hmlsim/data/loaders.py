@@ -99,6 +99,8 @@ class Dataset:
 
 def _resolve_path(spec: DatasetSpec, path: str | os.PathLike | None) -> Path:
     if path is not None:
+        if not isinstance(path, (str, os.PathLike)) or path == "":
+            raise ConfigError("path", f"expected the path of a CSV or ARFF file, got {path!r}")
         resolved = Path(path).expanduser()
         if not resolved.is_file():
             raise ConfigError("path", f"no such file: {resolved}")
@@ -141,7 +143,11 @@ def read_table(path: Path, missing_values: tuple[str, ...] = ()) -> pd.DataFrame
     if path.suffix.lower() == ".arff":
         from scipy.io import arff
 
-        data, _ = arff.loadarff(str(path))
+        try:
+            data, _ = arff.loadarff(str(path))
+        except (arff.ArffError, ValueError, UnicodeDecodeError, StopIteration, IndexError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError("path", f"cannot read {path} as ARFF: {message}") from None
         frame = pd.DataFrame(data)
         for column in frame.columns:
             if frame[column].dtype == object:
@@ -165,6 +171,12 @@ def _spec_for(dataset: str | os.PathLike | DatasetSpec) -> DatasetSpec:
 
     if isinstance(dataset, DatasetSpec):
         return dataset
+    if not isinstance(dataset, (str, os.PathLike)):
+        raise ConfigError(
+            "dataset",
+            f"must be one of {', '.join(BUILTIN)}, a path to a dataset TOML file or a "
+            f"DatasetSpec; got {dataset!r}",
+        )
     if is_dataset_toml(dataset):
         return load_dataset_spec(dataset)
     if dataset not in BUILTIN:

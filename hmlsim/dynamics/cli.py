@@ -14,12 +14,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_writable_folder
 
 DEFAULT_EPSILON = 0.01
+#: the finest ε: the basins are computed on a grid of 1/ε points (ε = 1e-5 takes ~8 s
+#: and 0.4 GB; 1e-6 over 2 GB)
+MIN_EPSILON = 1e-5
+#: the longest cycle searched for: the search grows with the square of the period
+#: (100 takes ~3 s; 1,000 over a minute)
+MAX_PERIOD = 100
 
 
 def _number(text: str, option: str) -> float:
@@ -37,6 +45,28 @@ def _positive(text: str, option: str) -> float:
     if value <= 0:
         raise ConfigError(option, f"must be > 0, got {text}")
     return value
+
+
+def _period(text: str) -> int:
+    try:
+        period = int(text)
+    except (TypeError, ValueError):
+        raise ConfigError("--max-period", f"must be an integer, got {text!r}") from None
+    if not 1 <= period <= MAX_PERIOD:
+        raise ConfigError(
+            "--max-period",
+            f"must lie in [1, {MAX_PERIOD}] (longer searches take hours), got {text}",
+        )
+    return period
+
+
+def _plot_target(text: str) -> Path:
+    """The figure's path, checked before any work: a file name in a writable folder."""
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or path.is_dir():
+        raise ConfigError("--plot", f"expected a file name such as results/phi.png, got {text!r}")
+    check_writable_folder("--plot", path.parent)
+    return path
 
 
 def _table(report_dict: dict[str, Any]) -> str:
@@ -81,9 +111,13 @@ def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
     xs, ys = parse_points(args.points, "--points")
     tilt = _positive(args.tilt, "--tilt")
     epsilon = _positive(args.epsilon, "--epsilon")
-    if epsilon >= 1:
-        raise ConfigError("--epsilon", f"must be < 1, got {args.epsilon}")
-    max_period = int(_positive(args.max_period, "--max-period"))
+    if not MIN_EPSILON <= epsilon < 1:
+        raise ConfigError(
+            "--epsilon",
+            f"must lie in [{MIN_EPSILON:g}, 1) (finer grids exhaust memory), got {args.epsilon}",
+        )
+    max_period = _period(args.max_period)
+    plot = _plot_target(args.plot) if args.plot else None
     try:
         phi = TabulatedPhi(xs, ys, extrapolate=args.extrapolate, name="measured")
     except ConfigError as error:
@@ -97,13 +131,13 @@ def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
         {"points": [[x, y] for x, y in zip(xs, ys, strict=True)], "tilt": tilt}
     )
     written = []
-    if args.plot:
+    if plot is not None:
         from hmlsim.dynamics.plots import plot_dynamics, save_figure
 
         starts = sorted({*xs, start, 0.25, 0.5})
         fig = plot_dynamics(phi, report.learner, report=report, starts=starts)
         try:
-            written = save_figure(fig, args.plot)
+            written = save_figure(fig, plot)
         except OSError as error:
             raise ConfigError("--plot", f"cannot write {args.plot}: {error.strerror}") from None
         result["figures"] = [str(p) for p in written]

@@ -23,6 +23,7 @@ import dataclasses
 import importlib
 import json
 import logging
+import math
 import sys
 import time
 import types
@@ -34,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, OneLineParser, check_writable_folder
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,35 @@ def write_result(
     return written
 
 
+#: the largest integer a field accepts when neither the scenario's ``LIMITS`` nor
+#: :data:`SHARED_LIMITS` names it (a count beyond this would not finish)
+MAX_COUNT = 1_000_000
+#: the largest seed (63 bits: what :func:`hmlsim.seeding.derive_seed` returns)
+MAX_SEED = 2**63 - 1
+#: limits of fields that several scenarios share: larger values would take days or
+#: exhaust memory (``expert_draws`` = 50 is the paper's; split seeds are scikit-learn
+#: ``random_state`` values, 32 bits)
+SHARED_LIMITS: dict[str, int] = {
+    "expert_draws": 10_000,
+    "gate_draws": 10_000,
+    "n_iter": 1_000_000,
+    "n_trees_per_length": 100_000,
+    "max_candidates": 1_000_000,
+    "split_seeds": 2**32 - 1,
+}
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", str(annotation))
+
+
 def _coerce(field_name: str, annotation: Any, raw: Any) -> Any:
-    """Convert ``raw`` (often a string from the CLI or TOML) to the field's type."""
+    """Convert ``raw`` (often a string from the CLI or TOML) to the field's type.
+
+    Floats must be finite, bools are not numbers, a text field takes text only
+    (not a TOML date), and a list field takes at least one value and no
+    duplicates.
+    """
     origin = typing.get_origin(annotation)
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if origin in (typing.Union, types.UnionType) and args:
@@ -110,10 +138,26 @@ def _coerce(field_name: str, annotation: Any, raw: Any) -> Any:
             return None
         return _coerce(field_name, args[0], raw)
     if origin in (tuple, list):
+        if not isinstance(raw, (str, list, tuple)):
+            raise ConfigError(field_name, f"expected a list of values, got {raw!r}")
         items = raw.split(",") if isinstance(raw, str) else list(raw)
         inner = args[0] if args else str
-        converted = [_coerce(field_name, inner, item) for item in items if item != ""]
+        converted = [
+            _coerce(field_name, inner, item.strip() if isinstance(item, str) else item)
+            for item in items
+            if item != ""
+        ]
+        if not converted:
+            raise ConfigError(field_name, "give at least one value (comma-separated)")
+        shown = [repr(v) for v in converted]
+        duplicates = sorted({v for v in shown if shown.count(v) > 1})
+        if duplicates:
+            raise ConfigError(field_name, f"duplicate values {', '.join(duplicates)}")
         return tuple(converted) if origin is tuple else converted
+    if annotation is str:
+        if not isinstance(raw, str):
+            raise ConfigError(field_name, f"expected text, got {raw!r}")
+        return raw
     try:
         if annotation is bool:
             if isinstance(raw, str):
@@ -121,20 +165,52 @@ def _coerce(field_name: str, annotation: Any, raw: Any) -> Any:
                     return True
                 if raw.lower() in ("0", "false", "no", "off"):
                     return False
-                raise ValueError(raw)
-            return bool(raw)
+            if isinstance(raw, bool):
+                return raw
+            raise ValueError(raw)
+        if annotation in (int, float) and isinstance(raw, bool):
+            raise ValueError(raw)
         if annotation is int:
             if isinstance(raw, float) and not raw.is_integer():
                 raise ValueError(raw)
             return int(raw)
         if annotation is float:
-            return float(raw)
-        if annotation is Path:
+            value = float(raw)
+        elif annotation is Path:
             return Path(raw)
-    except (TypeError, ValueError):
-        name = getattr(annotation, "__name__", str(annotation))
-        raise ConfigError(field_name, f"expected {name}, got {raw!r}") from None
-    return raw
+        else:
+            return raw
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(field_name, f"expected {_type_name(annotation)}, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(field_name, f"must be a finite number, got {raw!r}")
+    return value
+
+
+def _check_limits(module: types.ModuleType, fields: dict[str, Any], values: dict) -> None:
+    """Integers within their limits, and every ``*_path`` field naming an existing file.
+
+    A seed lies in [0, :data:`MAX_SEED`]; any other integer (or integer list) at
+    most the scenario's ``LIMITS[field]``, else :data:`SHARED_LIMITS`, else
+    :data:`MAX_COUNT` in size.
+    """
+    limits = {**SHARED_LIMITS, **getattr(module, "LIMITS", {})}
+    for name, value in values.items():
+        annotation = fields[name]
+        inner = typing.get_args(annotation)[:1] if typing.get_origin(annotation) else ()
+        if annotation is int or (inner and inner[0] is int):
+            seed = name == "seed" or name.endswith(("_seed", "_seeds"))
+            top = limits.get(name, MAX_SEED if seed else MAX_COUNT)
+            for number in value if isinstance(value, (tuple, list)) else (value,):
+                if seed and number < 0:
+                    raise ConfigError(name, f"a seed is an integer >= 0, got {number!r}")
+                if abs(number) > top:
+                    raise ConfigError(
+                        name, f"at most {top:,} (a larger value would not finish), got {number!r}"
+                    )
+        if name.endswith("_path") and isinstance(value, str) and value:
+            if not Path(value).expanduser().is_file():
+                raise ConfigError(name, f"no such file: {value}")
 
 
 def config_fields(config_cls: type) -> dict[str, Any]:
@@ -160,7 +236,9 @@ def make_config(
     Raises
     ------
     ConfigError
-        For an unknown field, or a value the field does not accept.
+        For an unknown field, or a value the field does not accept (a
+        non-finite number, an empty or duplicated list, an integer beyond its
+        limit, a ``*_path`` that names no file).
     """
     config_cls = module.Config
     fields = config_fields(config_cls)
@@ -169,6 +247,7 @@ def make_config(
         if key not in fields:
             raise ConfigError(key, f"unknown field; accepted: {', '.join(fields)}")
         values[key] = _coerce(key, fields[key], raw)
+    _check_limits(module, fields, {k: values[k] for k in overrides or {}})
     return config_cls(**values)
 
 
@@ -197,7 +276,7 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
     A scenario module may describe its fields in a ``HELP`` dict (field → meaning).
     """
     doc = (module.__doc__ or "").strip().splitlines()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=prog,
         description=doc[0] if doc else None,
     )
@@ -238,7 +317,9 @@ def scenario_main(
 ) -> int:
     """Run a scenario from command-line arguments and write its outputs.
 
-    Returns the process exit status (0 on success, 2 on bad input).
+    Every field and the output folder are checked before the scenario runs.
+    Returns the process exit status (0 on success, 2 on bad input, with a
+    one-line message naming the option).
     """
     parser = build_parser(module, prog=prog)
     args = parser.parse_args(argv)
@@ -253,12 +334,13 @@ def scenario_main(
     }
     try:
         config = make_config(module, overrides, quick=args.quick)
+        check_writable_folder("out", args.out)
+        started = time.perf_counter()
+        result = module.run(config)
     except ConfigError as error:
-        parser.exit(
-            2, f"{parser.prog}: error: --{error.field.replace('_', '-')}: {error.message}\n"
-        )
-    started = time.perf_counter()
-    result = module.run(config)
+        known = error.field in overrides or error.field in {"out", *config_fields(module.Config)}
+        name = f"--{error.field.replace('_', '-')}" if known else error.field
+        parser.exit(2, f"{parser.prog}: error: {name}: {error.message}\n")
     written = write_result(module, config, result, args.out)
     elapsed = time.perf_counter() - started
     print(

@@ -52,13 +52,16 @@ from pathlib import Path
 from typing import Any
 
 from hmlsim.errors import ConfigError
-from hmlsim.experiments.scenario import config_fields, make_config, to_jsonable
+from hmlsim.experiments.scenario import MAX_SEED, config_fields, make_config, to_jsonable
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
 
 log = logging.getLogger(__name__)
 
 SPEC_KEYS = ("scenario", "axes", "seeds", "master_seed", "quick", "fixed", "name")
+#: the most runs one sweep may plan (grid points x seeds): every run's configuration is
+#: built before any starts, and more would exhaust memory before the first result
+MAX_RUNS = 100_000
 
 
 @dataclass(frozen=True)
@@ -184,10 +187,27 @@ def resolve_scenario(name: str) -> types.ModuleType:
     return module
 
 
-def _check_int(field_name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(field_name, f"expected an integer >= {minimum}, got {value!r}")
+def _check_int(field_name: str, value: Any, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(
+            field_name, f"expected an integer >= {minimum} and <= {maximum:,}, got {value!r}"
+        )
     return value
+
+
+def _check_value(where: str, value: Any) -> None:
+    """A value TOML may give a field: text, a number, true/false, or a list of these."""
+    plain = (str, int, float, bool)
+    if isinstance(value, (list, tuple)):
+        bad = next((v for v in value if not isinstance(v, plain)), None)
+    else:
+        bad = None if isinstance(value, plain) else value
+    if bad is not None:
+        raise ConfigError(
+            where,
+            f"expected text, a number, true/false or a list of these; got {bad!r} "
+            f"({type(bad).__name__})",
+        )
 
 
 def _is_sequence_type(annotation: Any) -> bool:
@@ -235,8 +255,8 @@ def validate_spec(spec: SweepSpec) -> types.ModuleType:
         ``axes``, ``axes.<field>`` or ``fixed.<field>``.
     """
     module = resolve_scenario(spec.scenario)
-    _check_int("seeds", spec.seeds, 1)
-    _check_int("master_seed", spec.master_seed, 0)
+    _check_int("seeds", spec.seeds, 1, MAX_RUNS)
+    _check_int("master_seed", spec.master_seed, 0, MAX_SEED)
     if not isinstance(spec.quick, bool):
         raise ConfigError("quick", f"expected true or false, got {spec.quick!r}")
     if not isinstance(spec.axes, Mapping):
@@ -260,15 +280,26 @@ def validate_spec(spec: SweepSpec) -> types.ModuleType:
     for name in spec.fixed:
         if name in spec.axes:
             raise ConfigError(f"fixed.{name}", "is also an axis; give it in one place only")
+    for name, value in spec.fixed.items():
+        _check_value(f"fixed.{name}", value)
+    runs = spec.seeds
     for name, values in spec.axes.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             raise ConfigError(f"axes.{name}", f"expected a list of values, got {values!r}")
         if len(values) == 0:
             raise ConfigError(f"axes.{name}", "empty axis; give at least one value")
+        for value in values:
+            _check_value(f"axes.{name}", value)
+        runs *= len(values)
         texts = [canonical(v) for v in values]
         duplicates = sorted({t for t in texts if texts.count(t) > 1})
         if duplicates:
             raise ConfigError(f"axes.{name}", f"duplicate values {', '.join(duplicates)}")
+    if runs > MAX_RUNS:
+        raise ConfigError(
+            "seeds" if not spec.axes else "axes",
+            f"the sweep has {runs:,} runs (grid points x seeds); at most {MAX_RUNS:,}",
+        )
     return module
 
 

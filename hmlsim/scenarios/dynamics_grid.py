@@ -27,7 +27,13 @@ import pandas as pd
 from hmlsim.dynamics.characteristic import EXTRAPOLATE, TabulatedPhi, parse_points
 from hmlsim.dynamics.learners import learning_map, make_learner
 from hmlsim.dynamics.paths import learning_path
-from hmlsim.errors import ConfigError, check_choice, check_positive, check_probability
+from hmlsim.errors import (
+    ConfigError,
+    check_choice,
+    check_number,
+    check_positive,
+    check_probability,
+)
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.seeding import make_rng
 
@@ -52,9 +58,9 @@ class Config:
     tilt : float
         The learner's transfer factor λ > 0 (1 = perfect learner).
     epsilon : float
-        Smallest meaningful change of utility, > 0 (the stopping threshold).
+        Smallest meaningful change of utility, in (0, 1] (the stopping threshold).
     noise : float
-        Standard deviation (>= 0) of the retraining error added to each new model's utility.
+        Standard deviation (in [0, 1]) of the retraining error added to each new model's utility.
     max_steps : int
         Most deployments after the first (>= 1).
     seed : int
@@ -75,13 +81,15 @@ class Config:
         check_choice("extrapolate", self.extrapolate, EXTRAPOLATE)
         check_probability("start", self.start)
         check_positive("tilt", self.tilt)
-        check_positive("epsilon", self.epsilon)
-        if not self.noise >= 0.0:
-            raise ConfigError("noise", f"must be >= 0, got {self.noise!r}")
+        check_number("epsilon", self.epsilon, minimum=0.0, strict_minimum=True, maximum=1.0)
+        # utilities lie in [0, 1]: a larger standard deviation only clips every step
+        check_number("noise", self.noise, minimum=0.0, maximum=1.0)
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int):
+            raise ConfigError("max_steps", f"must be an integer >= 1, got {self.max_steps!r}")
         if self.max_steps < 1:
             raise ConfigError("max_steps", f"must be >= 1, got {self.max_steps!r}")
-        if self.seed < 0:
-            raise ConfigError("seed", f"must be >= 0, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError("seed", f"must be an integer >= 0, got {self.seed!r}")
 
 
 QUICK: dict[str, object] = {"max_steps": 100, "epsilon": 0.005}

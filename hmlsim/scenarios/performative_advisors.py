@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.data.loaders import resolve_fico_path
-from hmlsim.errors import ConfigError, check_choice, check_positive, check_probability
+from hmlsim.errors import ConfigError, check_choice, check_number, check_probability
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.seeding import derive_seed
 
@@ -147,8 +147,11 @@ class Config:
             raise ConfigError(
                 "trust_rate", f"must be a finite number >= 0, got {self.trust_rate!r}"
             )
-        check_positive("epsilon", self.epsilon)
-        check_positive("spiral_margin", self.spiral_margin)
+        # both are differences of utilities in [0, 1]
+        check_number("epsilon", self.epsilon, minimum=0.0, strict_minimum=True, maximum=1.0)
+        check_number(
+            "spiral_margin", self.spiral_margin, minimum=0.0, strict_minimum=True, maximum=1.0
+        )
 
 
 #: what each option means (``hmlsim run performative_advisors --help``)
