@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "hmlsim.experiments.cli",
         "run a scenario over a grid of parameters and seeds (resumable)",
     ),
+    "reproduce": (
+        "hmlsim.reproduce.cli",
+        "reproduce a paper's results on its own method: claims.json and report.md",
+    ),
     "viz": (
         "hmlsim.visualization.cli",
         "start the interactive visualization server (Mesa SolaraViz)",

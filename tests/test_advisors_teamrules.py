@@ -201,3 +201,28 @@ def test_unfitted_advisor_says_so():
     with pytest.raises(ConfigError) as err:
         make_advisor("TR-magic")
     assert err.value.field == "variant"
+
+
+def test_accept_function_asks_the_model_only_for_new_pairs_and_returns_its_values():
+    from hmlsim.advisors.teamrules import _accept_function
+
+    def formula(c_model, c_human):
+        return 0.3 * np.asarray(c_model) + 0.5 * np.asarray(c_human) ** 2
+
+    calls = []
+
+    def model(c_model, c_human):
+        calls.append(len(c_model))
+        return formula(c_model, c_human)
+
+    accept = _accept_function(model)
+    rng = np.random.default_rng(0)
+    cm = rng.choice([0.6, 0.75, 0.9], size=400)
+    ch = rng.choice([0.2, 0.9, 1.0], size=400)
+    assert np.array_equal(accept(cm, ch), formula(cm, ch))
+    assert calls == [9]  # the distinct pairs, once
+    assert np.array_equal(accept(cm[::-1], ch[::-1]), formula(cm[::-1], ch[::-1]))
+    assert calls == [9]  # every pair remembered
+    new_cm, new_ch = np.array([0.5, 0.6]), np.array([0.2, 0.2])
+    assert np.array_equal(accept(new_cm, new_ch), formula(new_cm, new_ch))
+    assert calls == [9, 1]

@@ -112,6 +112,7 @@ def evaluate_advisors(
     discretion_model=None,
     candidates: RuleCandidates | None = None,
     outcome_model=None,
+    p_train: np.ndarray | None = None,
     gate: bool = False,
     n_gate_repetitions: int = 10,
     include_human: bool = True,
@@ -146,6 +147,9 @@ def evaluate_advisors(
     outcome_model : estimator, optional
         p̂(y | x) fitted on ``ds.train`` (likewise shareable); fitted when omitted.
         Training rows always get out-of-fold predictions (5 clones of it).
+    p_train : ndarray, optional
+        Those out-of-fold predictions on ``ds.train``, when already computed
+        for ``outcome_model`` (shareable likewise); computed when omitted.
     gate : bool, default False
         Apply the robustness gate (Appendix C.5) on the validation split.
     n_gate_repetitions : int, default 10
@@ -201,7 +205,10 @@ def evaluate_advisors(
     if outcome_model is None:
         outcome_model = fit_outcome_model(X_train, y_train, rng=seed("outcome"))
     outcome = outcome_model
-    p_train = out_of_fold_proba(outcome, X_train, y_train, rng=seed("out-of-fold"))
+    if p_train is None:
+        p_train = out_of_fold_proba(outcome, X_train, y_train, rng=seed("out-of-fold"))
+    elif np.shape(p_train) != (len(y_train),):
+        raise ConfigError("p_train", f"must hold {len(y_train)} probabilities (the training rows)")
     p_test = outcome.predict_proba(np.asarray(test.X, float))[:, 1]
     fit = ContextFit(candidates, outcome, discretion_model)
     expertise, q_train = None, None

@@ -101,8 +101,19 @@ class Advice:
         return [str(self.rules[k]) if k >= 0 else "" for k in self.rule_index]
 
 
+#: distinct (c^M, c^H) pairs an advisor remembers p̂(a) for before it starts afresh
+ACCEPT_MEMO_SIZE = 100_000
+
+
 def _accept_function(model):
-    """Turn a discretion model (``predict_proba(c_model, c_human)``) or a callable into p̂(a)."""
+    """Turn a discretion model (``predict_proba(c_model, c_human)``) or a callable into p̂(a).
+
+    p̂(a) is a deterministic function of the pair (c^M, c^H), and the pairs
+    repeat: c^M is one of the advisor's rule precisions, c^H one of the
+    expert's confidence levels. The returned function asks the model only for
+    pairs it has not seen (one call per new batch), which makes the evaluation
+    of an advisor over many expert draws several times faster with the same values.
+    """
     if model is None:
         return None
     method = getattr(model, "predict_proba", None)
@@ -111,10 +122,24 @@ def _accept_function(model):
         raise ConfigError(
             "p_accept_model", "must have predict_proba(c_model, c_human) or be callable"
         )
+    memo: dict[tuple[float, float], float] = {}
 
     def accept(c_model: np.ndarray, c_human: np.ndarray) -> np.ndarray:
-        out = np.asarray(fn(np.asarray(c_model, float), np.asarray(c_human, float)), dtype=float)
-        return out[:, -1] if out.ndim == 2 else out
+        cm, ch = np.broadcast_arrays(np.asarray(c_model, float), np.asarray(c_human, float))
+        pairs, inverse = np.unique(
+            np.column_stack([cm.ravel(), ch.ravel()]), axis=0, return_inverse=True
+        )
+        keys = list(map(tuple, pairs.tolist()))
+        new = [i for i, key in enumerate(keys) if key not in memo]
+        if new:
+            if len(memo) + len(new) > ACCEPT_MEMO_SIZE:
+                memo.clear()
+                new = list(range(len(keys)))
+            out = np.asarray(fn(pairs[new, 0], pairs[new, 1]), dtype=float)
+            out = out[:, -1] if out.ndim == 2 else out
+            memo.update(zip((keys[i] for i in new), out.tolist(), strict=True))
+        values = np.array([memo[key] for key in keys], dtype=float)
+        return values[inverse.ravel()].reshape(cm.shape)
 
     return accept
 

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hmlsim.experiments.markdown import markdown_table
+
 BEGIN = "<!-- BEGIN generated findings -->"
 END = "<!-- END generated findings -->"
 
@@ -30,13 +32,6 @@ def _se(values: pd.Series) -> float:
 
 def _fmt(mean: float, se: float) -> str:
     return f"{mean:.3f}" if not np.isfinite(se) else f"{mean:.3f} ± {se:.3f}"
-
-
-def _table(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
 
 
 def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
@@ -171,19 +166,19 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
         "",
         "### Outcomes by advisor and audit share (mean ± SE over runs)",
         "",
-        _table(outcomes_by_advisor(runs)),
+        markdown_table(outcomes_by_advisor(runs)),
         "",
         "### Epoch 1 (before any retraining) against the last epoch",
         "",
-        _table(first_and_last(paths)),
+        markdown_table(first_and_last(paths)),
         "",
         "### How runs end",
         "",
-        _table(end_states(runs)),
+        markdown_table(end_states(runs)),
         "",
         "### Team gain over the human alone, Φ(u) − human, by context (all ρ pooled)",
         "",
-        _table(by_context(runs)),
+        markdown_table(by_context(runs)),
         "",
     ]
     if not checks.empty:

@@ -70,6 +70,9 @@ DECISIONS = (*BEHAVIOURS, *SHORTHAND)
 #: the paper's first split seed; run r uses split seed 20 + r
 PAPER_SPLIT_SEEDS = tuple(range(20, 30))
 
+#: what :func:`run_context` passes on from ``shared`` (see :func:`split_fits`)
+SHARED_FITS = ("candidates", "outcome_model", "p_train")
+
 #: per-run table columns that identify an observation (besides the context columns)
 KEY_COLUMNS = ("variant", "alpha", "lambda0", "lambda1", "gated", "group")
 
@@ -224,14 +227,14 @@ def behaviour_expert(ds, behaviour: str, seed: int):
 
 
 def split_fits(ds, config, seed: int) -> dict[str, Any]:
-    """The fits of one split that depend on the data only: candidate rules and p̂(y | x).
+    """The fits of one split that depend on the data only: candidates, p̂(y | x), its OOF values.
 
     Every expert behaviour and α of the split shares them (pass the result as
     ``shared`` to :func:`run_context`); their seeds come from ``seed`` (derive it
     from the dataset and split only), so a behaviour's results do not depend on
     which other behaviours run beside it.
     """
-    from hmlsim.advisors import fit_outcome_model, mine_candidates
+    from hmlsim.advisors import fit_outcome_model, mine_candidates, out_of_fold_proba
 
     X, y = ds.train.X, np.asarray(ds.train.y).astype(int)
     with limited_threads(1):
@@ -244,7 +247,8 @@ def split_fits(ds, config, seed: int) -> dict[str, Any]:
             n_trees_per_length=int(config.n_trees_per_length),
         )
         outcome = fit_outcome_model(X, y, rng=derive_seed(seed, "outcome"))
-    return {"candidates": candidates, "outcome_model": outcome}
+        p_train = out_of_fold_proba(outcome, X, y, rng=derive_seed(seed, "out-of-fold"))
+    return {"candidates": candidates, "outcome_model": outcome, "p_train": p_train}
 
 
 def check_alphas(field: str, alphas: Sequence[float]) -> None:
@@ -330,9 +334,10 @@ def run_context(
     context : mapping
         Columns put in front of every row (dataset, decision, split seed, ...).
     shared : dict, optional
-        Reuse across calls on the same split: if it holds ``candidates`` and
-        ``outcome_model`` they are passed on (no mining, no p̂(y | x) fit);
-        otherwise this call's are stored in it.
+        Reuse across calls on the same split: what it holds of
+        :data:`SHARED_FITS` is passed on (no mining, no p̂(y | x) fit; see
+        :func:`split_fits`); otherwise this call's candidates and p̂(y | x)
+        are stored in it.
 
     Returns
     -------
@@ -355,7 +360,7 @@ def run_context(
             gate=gate,
             rng=int(seed),
             return_fit=True,
-            **{k: v for k, v in (shared or {}).items() if k in ("candidates", "outcome_model")},
+            **{k: v for k, v in (shared or {}).items() if k in SHARED_FITS},
         )
     if shared is not None:
         shared.setdefault("candidates", fit.candidates)

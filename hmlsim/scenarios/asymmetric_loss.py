@@ -116,11 +116,11 @@ def run(config: Config) -> ScenarioResult:
     values = pd.concat(frames, ignore_index=True)
     n_all = values[values["group"] == "all"].set_index("split_seed")["n"].groupby(level=0).first()
     values["ttl_contribution"] = values["ttl"] * values["n"] / values["split_seed"].map(n_all)
-    summary = _summary(values, config)
+    summary = summarize(values, config)
     return ScenarioResult(summary=summary, tables={"values": values})
 
 
-def _summary(values: pd.DataFrame, config: Config) -> dict:
+def summarize(values: pd.DataFrame, config: Config) -> dict:
     alpha = min(config.alphas)
     at = values[values["alpha"] == alpha]
     overall = common.across_runs(at[at["group"] == "all"], ["variant"], "ttl")

@@ -111,7 +111,7 @@ def run(config: Config) -> ScenarioResult:
     by_group["advice_count"] = by_group["advising_rate"] * by_group["n"]
     shares = advice_shares(by_group)
     return ScenarioResult(
-        summary=_summary(by_group, shares, config),
+        summary=summarize(by_group, shares, config),
         tables={"by_group": by_group, "advice_share": shares},
     )
 
@@ -133,7 +133,7 @@ def advice_shares(by_group: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _summary(by_group: pd.DataFrame, shares: pd.DataFrame, config: Config) -> dict:
+def summarize(by_group: pd.DataFrame, shares: pd.DataFrame, config: Config) -> dict:
     summary: dict = {"alphas": list(config.alphas), "runs": len(config.split_seeds)}
     overall = by_group[by_group["group"] == "all"]
     for metric in ("added_value", "ttl", "acceptance_rate", "advising_rate"):

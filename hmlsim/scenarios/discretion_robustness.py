@@ -108,7 +108,7 @@ def run(config: Config) -> ScenarioResult:
         for split_seed in config.split_seeds:
             frames.extend(_one_split(config, split_seed))
     values = pd.concat(frames, ignore_index=True)
-    return ScenarioResult(summary=_summary(values, config), tables={"values": values})
+    return ScenarioResult(summary=summarize(values, config), tables={"values": values})
 
 
 def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
@@ -157,7 +157,7 @@ def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
     return frames
 
 
-def _summary(values: pd.DataFrame, config: Config) -> dict:
+def summarize(values: pd.DataFrame, config: Config) -> dict:
     advisors = values[values["variant"] != HUMAN]
     stats = common.across_runs(advisors, ["variant", "gate", "noise", "alpha"], "added_value")
     runs = values.drop_duplicates(["split_seed", "noise"])

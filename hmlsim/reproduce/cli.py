@@ -1,0 +1,84 @@
+"""``hmlsim reproduce PAPER``: run a paper's studies on its own method and report every claim."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+from hmlsim.errors import ConfigError
+
+#: the papers that can be reproduced, with their line of ``hmlsim reproduce --help``
+PAPERS = {
+    "teamrules": "The value of AI advice (TeamRules): Figure 2's nine panels, C.1, "
+    "Table 4, the case study and C.5",
+}
+
+
+def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
+    from pathlib import Path
+
+    from hmlsim.reproduce.teamrules import reproduce_teamrules
+
+    if args.workers < 1:
+        raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
+    if args.diagnoses is not None and not Path(args.diagnoses).is_file():
+        raise ConfigError("--diagnoses", f"no such file: {args.diagnoses}")
+    words = ["hmlsim", "reproduce", args.paper, "--out", str(args.out)]
+    words += ["--quick"] if args.quick else []
+    words += ["--workers", str(args.workers)] if args.workers != 1 else []
+    words += ["--scheduler", args.scheduler] if args.scheduler else []
+    words += ["--diagnoses", str(args.diagnoses)] if args.diagnoses else []
+    report, written = reproduce_teamrules(
+        args.out,
+        quick=args.quick,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        diagnoses=args.diagnoses,
+        command=shlex.join(words),
+    )
+    counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
+    print(
+        f"reproduce {args.paper}: {report.total} units; {report.skipped} already in "
+        f"{args.out}, {report.done} done now, {len(report.failed)} failed"
+    )
+    print(f"  claims: {counts}")
+    print(f"  {written['claims']}\n  {written['report']}")
+    if report.failed:
+        print(f"  failed units are in {args.out}/runs/failures/; the same command retries them")
+    if report.interrupted:
+        print("  interrupted: finished units are kept; start the same command again to resume")
+    return report.exit_status
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``reproduce`` sub-command (its line of ``hmlsim --help`` is in hmlsim.cli)."""
+    parser = subparsers.add_parser(
+        "reproduce",
+        description="Run every study of a paper on the paper's method as one resumable "
+        "sweep, then write claims.json (each published claim, hmlsim's value, its SE, the "
+        "runs and a verdict) and report.md with the redrawn figures. Exit status 0 when "
+        "every unit ran, 1 when some failed, 130 when interrupted, 2 for bad input.",
+    )
+    parser.add_argument("paper", choices=tuple(PAPERS), help="; ".join(PAPERS.values()))
+    parser.add_argument(
+        "--out", required=True, help="folder of the runs and the report (created or resumed)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one split per study at small sizes (CI)"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the units on the Dask cluster at ADDRESS (tcp://host:8786)",
+    )
+    parser.add_argument(
+        "--diagnoses",
+        default=None,
+        metavar="FILE",
+        help="Markdown appended to the report: the written diagnosis of each deviation",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=_reproduce)

@@ -1,0 +1,376 @@
+"""``claims.json``, ``report.md`` and the figures of a reproduction, written from its stored runs.
+
+Nothing here is typed in: every number comes from the tables of the units in
+the store (``DIR/runs``), the code version and command from the run's
+``DIR/timing.json``. :func:`write_report` can be called again at any time (the
+report of a partial run says how many units are missing).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hmlsim.advisors import HUMAN, VARIANTS
+from hmlsim.experiments.markdown import markdown_table
+from hmlsim.experiments.scenario import ScenarioResult, write_json
+from hmlsim.experiments.store import ResultStore
+from hmlsim.reproduce import claims as paper_claims
+from hmlsim.reproduce.units import C1_ALPHAS, FIGURE2_ALPHAS, parse_unit
+from hmlsim.reproduce.verdicts import VERDICTS, Claim
+
+#: where hmlsim's TR differs from the paper's, or fixes what the paper leaves open
+METHOD_NOTES = (
+    "TR's ψ is eq. 5 with p̂(y | x) alone, as the paper and the authors' code compute it; "
+    "hmlsim's TR+expertise (ψ conditioned on the expert's decision through a fitted model "
+    "of where the expert is right) is a different advisor, shown beside TR and never "
+    "counted among the paper's variants in a claim.",
+    "p̂(y | x) is scikit-learn's histogram gradient boosting tuned by grid-search CV, not "
+    "XGBoost; on the training rows ψ sees it out of fold (5-fold cross-fitting), on new "
+    "rows the model fitted on all training rows (the authors use it in sample).",
+    "The annealing adds a cost of 0.001 per rule to the objective (the authors' "
+    "configuration has 0) and scores a seeded sample of 50 candidate rules per add move "
+    "(the authors score all); see docs/teamrules.md, 'Choices'.",
+    "Every run is seeded (split seed 20 + r; each unit's seed derives from the master "
+    "seed and the unit), so the numbers below are reproducible; the authors' runs are not.",
+    "Table 4 uses heart's group-biased expert with group-biased confidence (SPEC part B): "
+    "the expert the table's numbers follow from, not the one its prose describes.",
+)
+
+
+def load_tables(store: ResultStore) -> tuple[dict[str, pd.DataFrame], list[str], list[str]]:
+    """The store's tables concatenated over finished units, the units done and those planned."""
+    planned = [run["key"] for run in store.manifest()["runs"]]
+    units_of = {run["key"]: run["axes"]["unit"] for run in store.manifest()["runs"]}
+    done = store.done_keys()
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for key in planned:
+        if key not in done:
+            continue
+        for name in store.table_names(key):
+            frames.setdefault(name, []).append(store.read_table(key, name))
+    tables = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+    return tables, [units_of[k] for k in planned if k in done], list(units_of.values())
+
+
+def compute_claims(
+    tables: dict[str, pd.DataFrame], planned_units: Sequence[str], fico_note: str
+) -> list[Claim]:
+    """Every claim from the tables; FICO claims ``not_run`` with ``fico_note`` when unplanned."""
+    empty = pd.DataFrame()
+    values = tables.get("figure2_values", empty)
+    datasets_run = sorted(set(values["dataset"])) if not values.empty else []
+    planned = {parse_unit(u)[1] for u in planned_units if u.startswith("figure2/")}
+    why = {
+        d: (fico_note if d == "fico" and d not in planned else "its units have not finished")
+        for d in ("heart", "fico", "hr")
+    }
+    out = paper_claims.figure2_claims(values, tables.get("figure2_runs", empty), datasets_run, why)
+    out += paper_claims.table4_claims(tables.get("table4_values", empty))
+    out += paper_claims.case_study_claims(
+        tables.get("case_study_by_group", empty), tables.get("case_study_advice_share", empty)
+    )
+    out += paper_claims.c5_claims(tables.get("c5_values", empty))
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _figure2_panels(values: pd.DataFrame, alphas: Sequence[float], title: str, path: Path) -> Path:
+    from hmlsim.experiments.collect import plot_value_added, save_figure
+
+    data = values[
+        (values["group"] == "all")
+        & (values["variant"] != HUMAN)
+        & values["alpha"].round(6).isin([round(a, 6) for a in alphas])
+    ]
+    fig = plot_value_added(
+        data,
+        x="alpha",
+        y="added_value",
+        hue="variant",
+        row="dataset",
+        col="decision",
+        baseline=0.0,
+        title=title,
+    )
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_label() == "TR+expertise":
+                line.set_linestyle("--")
+    return save_figure(fig, path)
+
+
+def draw_figures(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """``figure2.png``, ``c1.png``, ``table4.png``, ``case_study.png`` and ``c5.png``."""
+    from hmlsim.scenarios import asymmetric_loss, case_study, discretion_robustness
+
+    paths: list[Path] = []
+    values = tables.get("figure2_values")
+    if values is not None and not values.empty:
+        paths.append(
+            _figure2_panels(
+                values,
+                FIGURE2_ALPHAS,
+                "Figure 2: value added over the human alone (mean ± SE over runs)",
+                out / "figure2.png",
+            )
+        )
+        if values["alpha"].max() >= min(C1_ALPHAS):
+            paths.append(
+                _figure2_panels(
+                    values, C1_ALPHAS, "Appendix C.1: prohibitive costs α ≥ 0.6", out / "c1.png"
+                )
+            )
+    t4 = tables.get("table4_values")
+    if t4 is not None and not t4.empty:
+        config = asymmetric_loss.Config(split_seeds=tuple(sorted(set(t4["split_seed"]))))
+        result = ScenarioResult(summary=asymmetric_loss.summarize(t4, config))
+        paths += asymmetric_loss.plot(result, out)
+    cs = tables.get("case_study_by_group")
+    if cs is not None and not cs.empty:
+        paths += case_study.plot(ScenarioResult(summary={}, tables={"by_group": cs}), out)
+    c5 = tables.get("c5_values")
+    if c5 is not None and not c5.empty:
+        config = discretion_robustness.Config(
+            alphas=tuple(sorted(set(c5["alpha"]))),
+            noise_levels=tuple(sorted(set(c5["noise"]))),
+            split_seeds=tuple(sorted(set(c5["split_seed"]))),
+        )
+        result = ScenarioResult(
+            summary=discretion_robustness.summarize(c5, config), tables={"values": c5}
+        )
+        paths += discretion_robustness.plot(result, out)
+    return paths
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _cell(values: pd.Series) -> str:
+    v = values.dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return "–"
+    se = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else 0.0
+    return f"{v.mean():+.3f} ± {se:.3f}"
+
+
+def _variant_by_alpha(panel: pd.DataFrame, metric: str = "added_value") -> pd.DataFrame:
+    """Rows: variants (paper's order, TR+expertise last); columns: α; cells mean ± SE."""
+    rows = []
+    for variant in [v for v in (*VARIANTS, HUMAN) if v in set(panel["variant"])]:
+        part = panel[panel["variant"] == variant]
+        row = {"variant": variant}
+        for alpha, cell in part.groupby("alpha"):
+            row[f"α={alpha:g}"] = _cell(cell[metric])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _claims_table(claims: Sequence[Claim]) -> str:
+    def number(x: Any) -> str:
+        return "–" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+    rows = [
+        {
+            "claim": f"`{c.id}`",
+            "paper": number(c.paper),
+            "hmlsim": "–" if c.hmlsim is None else f"{c.hmlsim:.3f} ± {c.se or 0:.3f}",
+            "runs": c.n_runs,
+            "verdict": f"**{c.verdict}**" if c.verdict == "deviates" else c.verdict,
+        }
+        for c in claims
+    ]
+    return markdown_table(pd.DataFrame(rows))
+
+
+def _figure2_section(values: pd.DataFrame, alphas: Sequence[float], metric: str) -> list[str]:
+    lines = []
+    overall = values[values["group"] == "all"]
+    overall = overall[overall["alpha"].round(6).isin([round(a, 6) for a in alphas])]
+    for (dataset, behaviour), panel in overall.groupby(["dataset", "decision"], sort=True):
+        runs = panel["split_seed"].nunique()
+        lines += [f"**{dataset}, {behaviour}** ({runs} runs)", ""]
+        lines += [markdown_table(_variant_by_alpha(panel, metric)), ""]
+    return lines
+
+
+def _table4_section(t4: pd.DataFrame) -> list[str]:
+    at = t4[t4["alpha"] == t4["alpha"].min()]
+    rows = []
+    for variant in [v for v in ("TR", "TR+expertise", "TR-no(ADB)", "Task-only", HUMAN)]:
+        part = at[at["variant"] == variant]
+        if part.empty:
+            continue
+        paper = paper_claims.TABLE4_TTL.get(variant)
+        row = {
+            "advisor": variant,
+            "paper TTL": f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else "–",
+        }
+        row["hmlsim TTL"] = _cell(part[part["group"] == "all"]["ttl"])
+        for group in ("no_disease", "has_disease"):
+            row[f"hmlsim {group.replace('_', ' ')}"] = _cell(
+                part[part["group"] == group]["ttl_contribution"]
+            )
+        rows.append(row)
+    return [markdown_table(pd.DataFrame(rows)), ""]
+
+
+def _case_study_section(cs: pd.DataFrame, shares: pd.DataFrame) -> list[str]:
+    rows = []
+    overall = cs[cs["group"] == "all"]
+    for (doctor, variant), part in overall.groupby(["doctor", "variant"], sort=True):
+        share = shares[(shares["doctor"] == doctor) & (shares["variant"] == variant)]
+        rows.append(
+            {
+                "doctor": doctor,
+                "advisor": variant,
+                "added value": _cell(part["added_value"]),
+                "advising rate": _cell(part["advising_rate"]),
+                "acceptance rate": _cell(part["acceptance_rate"]),
+                "advice on women": _cell(share["share_on_women"]),
+            }
+        )
+    return [markdown_table(pd.DataFrame(rows)), ""]
+
+
+def _c5_section(c5: pd.DataFrame) -> list[str]:
+    tr = c5[(c5["variant"] == "TR") & (c5["group"] == "all")]
+    rows = []
+    for noise, part in tr.groupby("noise"):
+        per_run = part.groupby(["split_seed", "gate"])["added_value"].mean().unstack()
+        rows.append(
+            {
+                "ADB noise": f"{noise:g}",
+                "AUC of p̂(a)": _cell(part.drop_duplicates("split_seed")["auc"]),
+                "TR, no gate": _cell(per_run.get(False, pd.Series(dtype=float))),
+                "TR, gate": _cell(per_run.get(True, pd.Series(dtype=float))),
+            }
+        )
+    return [markdown_table(pd.DataFrame(rows)), ""]
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def write_report(out: str | Path, *, fico_note: str = "", diagnoses: str = "") -> dict[str, Any]:
+    """Write ``claims.json``, ``report.md`` and the figures into ``out`` from ``out/runs``.
+
+    Parameters
+    ----------
+    out : path
+        The reproduction's folder (``hmlsim reproduce teamrules --out``).
+    fico_note : str
+        Why FICO was left out of the plan (empty when it ran).
+    diagnoses : str
+        Markdown appended as the report's last section (the written diagnosis of
+        each remaining deviation, with the experiments that check it).
+
+    Returns
+    -------
+    dict
+        ``{"claims": path, "report": path, "verdicts": {verdict: count}}``.
+    """
+    out = Path(out)
+    store = ResultStore(out / "runs")
+    tables, done, planned = load_tables(store)
+    claims = compute_claims(tables, planned, fico_note)
+    write_json(out / "claims.json", [c.to_dict() for c in claims])
+    figures = draw_figures(tables, out)
+    timing = _read_timing(out)
+    counts = {v: sum(c.verdict == v for c in claims) for v in VERDICTS}
+    lines = _header(timing, done, planned, counts, fico_note)
+    lines += ["## Every claim", "", _claims_table(claims), ""]
+    lines += ["## Method: the paper's, and where hmlsim differs", ""]
+    lines += [f"- {note}" for note in METHOD_NOTES] + [""]
+    lines += _body(tables, {p.name for p in figures})
+    if diagnoses:
+        lines += ["## Diagnoses of the deviations (written, with the experiments that check them)"]
+        lines += ["", diagnoses.strip(), ""]
+    report = out / "report.md"
+    report.write_text("\n".join(lines))
+    return {"claims": out / "claims.json", "report": report, "verdicts": counts}
+
+
+def _read_timing(out: Path) -> list[dict[str, Any]]:
+    path = out / "timing.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def _header(
+    timing: list[dict[str, Any]],
+    done: Sequence[str],
+    planned: Sequence[str],
+    counts: dict[str, int],
+    fico_note: str,
+) -> list[str]:
+    last = timing[-1] if timing else {}
+    wall = sum(t.get("wall_s", 0.0) for t in timing)
+    commits = sorted({t.get("commit", "unknown") for t in timing})
+    lines = [
+        "# The TeamRules paper, reproduced on its own method",
+        "",
+        "Generated by `hmlsim reproduce teamrules` from the runs stored beside this file; "
+        "every number below comes from those runs.",
+        "",
+        f"- command: `{last.get('command', 'unknown')}`",
+        f"- code version: {', '.join(commits) if commits else 'unknown'}"
+        + (" — **runs from more than one code version**" if len(commits) > 1 else ""),
+        f"- units finished: {len(done)} of {len(planned)}",
+        f"- wall time: {wall / 60:.1f} min over {len(timing)} invocation(s), "
+        f"{last.get('workers', '?')} worker(s); the units' own times add up to "
+        f"{sum(t.get('units_s', 0.0) for t in timing) / 60:.1f} min",
+        f"- machine: {platform.machine()}, {last.get('cpus', '?')} CPUs, Python "
+        f"{platform.python_version()}",
+        f"- FICO: {fico_note or 'run'}",
+        "",
+        "Verdicts: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ". The rules "
+        "(hmlsim.reproduce.verdicts): a number *holds* within its stated tolerance of the "
+        "paper's, is *within_se* within two combined standard errors; a statement holds when "
+        "its margin is ≥ 0 on the means, *within_se* when mean + SE ≥ 0.",
+        "",
+    ]
+    return lines
+
+
+def _body(tables: dict[str, pd.DataFrame], figures: set[str]) -> list[str]:
+    lines: list[str] = []
+    values = tables.get("figure2_values")
+    if values is not None and not values.empty:
+        lines += ["## Figure 2: value added (HDL − TTL) by advisor and α", ""]
+        if "figure2.png" in figures:
+            lines += ["![Figure 2](figure2.png)", ""]
+        lines += _figure2_section(values, FIGURE2_ALPHAS, "added_value")
+        if values["alpha"].max() >= min(C1_ALPHAS):
+            lines += ["## Appendix C.1: prohibitive costs", ""]
+            if "c1.png" in figures:
+                lines += ["![Appendix C.1](c1.png)", ""]
+            lines += ["Value added:", "", *_figure2_section(values, C1_ALPHAS, "added_value")]
+            lines += ["Advising rate (share of rows advised):", ""]
+            lines += _figure2_section(values, C1_ALPHAS, "advising_rate")
+    t4 = tables.get("table4_values")
+    if t4 is not None and not t4.empty:
+        lines += ["## Table 4: asymmetric loss (λ0 = 1, λ1 = 3, α = 0), heart", ""]
+        if "ttl.png" in figures:
+            lines += ["![Table 4](ttl.png)", ""]
+        lines += _table4_section(t4)
+    cs = tables.get("case_study_by_group")
+    if cs is not None and not cs.empty:
+        lines += ["## Case study: Doctors A and B, heart, α = 0.1", ""]
+        if "strategies.png" in figures:
+            lines += ["![Case study](strategies.png)", ""]
+        lines += _case_study_section(cs, tables.get("case_study_advice_share", pd.DataFrame()))
+    c5 = tables.get("c5_values")
+    if c5 is not None and not c5.empty:
+        lines += ["## Appendix C.5: TR when the expert's ADB drifts from p̂(a), heart", ""]
+        if "value_added.png" in figures:
+            lines += ["![Appendix C.5](value_added.png)", ""]
+        lines += ["Added value of TR, mean over α:", "", *_c5_section(c5)]
+    return lines

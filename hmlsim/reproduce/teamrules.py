@@ -1,0 +1,139 @@
+"""``hmlsim reproduce teamrules``: plan, run (resumably) and report the TeamRules reproduction."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hmlsim.errors import check_writable_folder
+from hmlsim.experiments.scenario import write_json
+from hmlsim.experiments.sweep import SweepReport, SweepSpec, run_sweep
+
+#: the master seed of the reproduction (each unit's seed derives from it and the unit)
+MASTER_SEED = 2024
+UNITS_MODULE = "hmlsim.reproduce.units"
+
+
+def fico_availability() -> tuple[bool, str]:
+    """Whether the FICO file is found here, and the note for the report when it is not."""
+    from hmlsim.data.loaders import DEFAULT_FICO_PATH, resolve_fico_path
+
+    if resolve_fico_path("") is not None:
+        return True, ""
+    return False, (
+        "not run: the FICO HELOC file was not found (it may not be redistributed). Set "
+        f"HMLSIM_FICO_PATH to heloc_dataset_v1.csv, or place it at {DEFAULT_FICO_PATH}, "
+        "and run the same command again: the finished units are kept"
+    )
+
+
+def reproduction_spec(quick: bool = False) -> tuple[SweepSpec, str]:
+    """The sweep of every unit that can run here, and the FICO note (empty when FICO runs)."""
+    from hmlsim.reproduce.units import plan_units
+
+    has_fico, note = fico_availability()
+    datasets = ("heart", "fico", "hr") if has_fico else ("heart", "hr")
+    spec = SweepSpec(
+        scenario=UNITS_MODULE,
+        axes={"unit": plan_units(quick=quick, datasets=datasets)},
+        seeds=1,
+        master_seed=MASTER_SEED,
+        fixed={"size": "quick" if quick else "full"},
+        name="reproduce-teamrules-quick" if quick else "reproduce-teamrules",
+    )
+    return spec, note
+
+
+def _units_seconds(out: Path, keys: set[str]) -> float:
+    """Sum of the wall seconds the units finished in this invocation took, each on its worker."""
+    total = 0.0
+    for key in keys:
+        record = out / "runs" / "runs" / key / "run.json"
+        if record.exists():
+            total += float(json.loads(record.read_text()).get("elapsed_s", 0.0))
+    return total
+
+
+def reproduce_teamrules(
+    out: str | Path,
+    *,
+    quick: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    diagnoses: str | Path | None = None,
+    command: str | None = None,
+) -> tuple[SweepReport, dict[str, Any]]:
+    """Run every unit of the TeamRules reproduction not yet in ``out``, then write the report.
+
+    Parameters
+    ----------
+    out : path
+        The reproduction's folder: ``runs/`` (the store; resumed when present),
+        ``timing.json``, ``claims.json``, ``report.md`` and the figures.
+    quick : bool
+        One split per study at the scenarios' ``QUICK`` sizes (CI); the claims
+        cover the same studies and panels.
+    workers : int
+        Local worker processes (each unit runs on one thread).
+    scheduler : str, optional
+        Address of a Dask scheduler; the units then run on its workers
+        (which must find FICO through ``HMLSIM_FICO_PATH`` themselves).
+    progress : bool
+        Show the sweep's progress bar.
+    diagnoses : path, optional
+        A Markdown file appended to the report as its diagnoses section.
+    command : str, optional
+        The command line to record (default: this process's arguments).
+
+    Returns
+    -------
+    report : SweepReport
+        Units done, skipped and failed.
+    written : dict
+        :func:`hmlsim.reproduce.report.write_report`'s result.
+    """
+    from hmlsim.experiments.markdown import code_version
+    from hmlsim.reproduce.report import write_report
+
+    out = check_writable_folder("--out", out)
+    notes = None
+    if diagnoses is not None:
+        notes = Path(diagnoses).read_text()
+    spec, fico_note = reproduction_spec(quick)
+    before = _done(out)
+    started, cpu_started = time.time(), time.process_time()
+    report = run_sweep(spec, out / "runs", workers=workers, scheduler=scheduler, progress=progress)
+    timing_path = out / "timing.json"
+    timing = json.loads(timing_path.read_text()) if timing_path.exists() else []
+    timing.append(
+        {
+            "command": command or shlex.join(["hmlsim", *sys.argv[1:]]),
+            "commit": code_version(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "wall_s": round(time.time() - started, 1),
+            "driver_cpu_s": round(time.process_time() - cpu_started, 1),
+            "units_s": round(_units_seconds(out, _done(out) - before), 1),
+            "workers": 0 if scheduler else int(workers),
+            "scheduler": scheduler or "",
+            "cpus": os.cpu_count(),
+            "units_done": report.done,
+            "units_failed": len(report.failed),
+            "units_total": report.total,
+        }
+    )
+    write_json(timing_path, timing)
+    written = write_report(out, fico_note=fico_note, diagnoses=notes or "")
+    return report, written
+
+
+def _done(out: Path) -> set[str]:
+    runs = out / "runs" / "runs"
+    if not runs.exists():
+        return set()
+    return {p.name for p in runs.iterdir() if (p / "run.json").exists()}

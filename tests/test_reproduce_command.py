@@ -1,0 +1,92 @@
+"""``hmlsim reproduce teamrules``: runs the units, resumes, and writes claims.json and report.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hmlsim import cli
+from hmlsim.reproduce import teamrules, units
+from hmlsim.reproduce.verdicts import VERDICTS
+
+CLAIM_KEYS = {"id", "paper", "hmlsim", "se", "n_runs", "verdict"}
+
+
+def _claims(out: Path) -> dict[str, dict]:
+    claims = json.loads((out / "claims.json").read_text())
+    assert all(CLAIM_KEYS <= set(c) and c["verdict"] in VERDICTS for c in claims)
+    return {c["id"]: c for c in claims}
+
+
+def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(units, "plan_units", lambda quick, datasets: ["table4/20", "c5/20"])
+    monkeypatch.setattr(teamrules, "fico_availability", lambda: (False, "FICO absent here"))
+    out = tmp_path / "repro"
+    argv = ["reproduce", "teamrules", "--quick", "--out", str(out), "--no-progress"]
+    assert cli.main(argv) == 0
+    assert "2 done now" in capsys.readouterr().out
+    claims = _claims(out)
+    assert claims["table4/ttl/human"]["n_runs"] == 1
+    assert isinstance(claims["table4/ttl/human"]["hmlsim"], float)
+    assert claims["c5/heart/gate_never_below_human"]["verdict"] != "not_run"
+    fico = [c for i, c in claims.items() if "/fico/" in i]
+    assert fico and all(c["verdict"] == "not_run" and c["note"] == "FICO absent here" for c in fico)
+    heart = claims["figure2/heart/group+group/tr_never_below_human"]
+    assert heart["verdict"] == "not_run"
+    report = (out / "report.md").read_text()
+    assert f"hmlsim reproduce teamrules --out {out} --quick" in report
+    assert "units finished: 2 of 2" in report
+    assert (out / "ttl.png").is_file()
+
+    # a second start finds both units stored and only rewrites the report
+    assert cli.main(argv) == 0
+    assert "2 already in" in capsys.readouterr().out
+    timing = json.loads((out / "timing.json").read_text())
+    assert [t["units_done"] for t in timing] == [2, 0]
+    assert _claims(out) == claims
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["--workers", "0"], "--workers"),
+        (["--diagnoses", "no-such-file.md"], "--diagnoses"),
+        (["--out", "/proc/nope"], "--out"),
+    ],
+)
+def test_bad_options_fail_before_any_unit_runs(tmp_path, monkeypatch, capsys, argv, field):
+    def refuse(*args, **kwargs):  # pragma: no cover - reached only on failure
+        raise AssertionError("a unit ran")
+
+    monkeypatch.setattr(units, "run", refuse)
+    base = ["reproduce", "teamrules", "--quick", "--no-progress", "--out", str(tmp_path / "r")]
+    assert cli.main([*base, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert field in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_quick_reproduction_covers_every_study_and_panel(tmp_path):
+    """The CI run: every Figure-2 panel, C.1, Table 4, the case study and C.5 have claims."""
+    out = tmp_path / "quick"
+    assert cli.main(["reproduce", "teamrules", "--quick", "--out", str(out), "--no-progress"]) == 0
+    claims = _claims(out)
+    has_fico, _ = teamrules.fico_availability()
+    for dataset in ("heart", "fico", "hr"):
+        for behaviour in ("difficulty+group", "group+group", "difficulty+accuracy"):
+            for study in ("figure2", "c1"):
+                claim = claims[f"{study}/{dataset}/{behaviour}/tr_never_below_human"]
+                ran = dataset != "fico" or has_fico
+                assert (claim["verdict"] != "not_run") == ran
+    for claim_id in (
+        "table4/ttl/human",
+        "table4/ordering",
+        "case_study/doctor_a/tr_share_of_advice_on_women",
+        "case_study/doctor_b/tr_adds_most_value",
+        "c5/heart/gate_never_below_human",
+    ):
+        assert claims[claim_id]["verdict"] != "not_run"
+    for figure in ("figure2.png", "c1.png", "ttl.png", "strategies.png", "value_added.png"):
+        assert (out / figure).is_file()
