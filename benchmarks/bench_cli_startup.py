@@ -1,4 +1,4 @@
-"""Start-up time of ``hmlsim --help`` and ``hmlsim run --help`` against bare Python.
+"""Start-up time of the `hmlsim` help commands against bare Python.
 
 Each command runs ``--repeats`` times in a fresh subprocess; the script prints
 the median wall time and the median CPU time of the child (user + system, from
@@ -63,14 +63,16 @@ def main() -> None:
         "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
         "hmlsim --help": [*hmlsim, "--help"],
         "hmlsim run --help": [*hmlsim, "run", "--help"],
+        "hmlsim fixed-points --help": [*hmlsim, "fixed-points", "--help"],
+        "hmlsim reproduce --help": [*hmlsim, "reproduce", "--help"],
     }
     times = {name: measure(command, args.repeats) for name, command in commands.items()}
     bare, numpy_ = times["python -c pass"], times["python -c 'import numpy'"]
-    print(f"{'command':<26} {'wall s':>7} {'CPU s':>7} {'wall/bare':>10} {'wall/numpy':>11}")
+    print(f"{'command':<28} {'wall s':>7} {'CPU s':>7} {'wall/bare':>10} {'wall/numpy':>11}")
     for name, (wall, cpu) in times.items():
-        print(f"{name:<26} {wall:7.3f} {cpu:7.3f} {wall / bare[0]:10.2f} {wall / numpy_[0]:11.2f}")
-    slow = [name for name in ("hmlsim --help", "hmlsim run --help") if times[name][0] >= TARGET_S]
-    print(f"target: both help commands under {TARGET_S:g} s wall: {not slow}")
+        print(f"{name:<28} {wall:7.3f} {cpu:7.3f} {wall / bare[0]:10.2f} {wall / numpy_[0]:11.2f}")
+    slow = [name for name in times if name.startswith("hmlsim") and times[name][0] >= TARGET_S]
+    print(f"target: every help command under {TARGET_S:g} s wall: {not slow}")
     print(machine_load())
     if slow:
         raise SystemExit(f"over {TARGET_S:g} s: {', '.join(slow)}")

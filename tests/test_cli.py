@@ -102,9 +102,19 @@ def test_scenario_help_still_lists_its_options(capsys):
     assert "--quick" in out and "--max-steps" in out
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["run", "--help"], ["sweep", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--help"],
+        ["run", "--help"],
+        ["sweep", "--help"],
+        ["fixed-points", "--help"],
+        ["reproduce", "--help"],
+    ],
+)
 def test_start_up_imports_no_heavy_library(args):
-    """Importing the CLI, and the help of the top level, ``run`` and ``sweep``, stay light."""
+    """Importing the CLI, and the help of every command but ``viz``, stay light."""
     code = (
         "import contextlib, io, json, sys\n"
         "import hmlsim.cli\n"

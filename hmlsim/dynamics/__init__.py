@@ -29,42 +29,49 @@ Examples
 [(0.926, 'attracting')]
 """
 
-from hmlsim.dynamics.analysis import DynamicsReport, analyse
-from hmlsim.dynamics.basins import Attractor, Basins, find_basins
-from hmlsim.dynamics.characteristic import (
-    EXTRAPOLATE,
-    CallablePhi,
-    Characteristic,
-    EmpiricalPhi,
-    TabulatedPhi,
-    as_characteristic,
-    parse_points,
-)
-from hmlsim.dynamics.empirical_map import EmpiricalLearningMap, endpoints_by_start
-from hmlsim.dynamics.fixed_points import (
-    KINDS,
-    Cycle,
-    StablePoint,
-    epsilon_stable_intervals,
-    find_cycles,
-    find_roots,
-    find_stable_points,
-)
-from hmlsim.dynamics.learners import (
-    Learner,
-    MonotoneLearner,
-    PerfectLearner,
-    QuantisedLearner,
-    TiltedLearner,
-    epsilon_grid,
-    learning_map,
-    make_learner,
-    quantise,
-)
-from hmlsim.dynamics.map_bins import LearningMapBin
-from hmlsim.dynamics.map_plots import plot_learning_map
-from hmlsim.dynamics.map_points import MapBasin, MapFixedPoint
-from hmlsim.dynamics.paths import LearningPath, iterate, learning_path, proposition_bound
+#: public name -> the submodule that defines it; imported on first use (PEP 562), so
+#: that ``hmlsim fixed-points --help`` does not load SciPy and networkx
+_LAZY: dict[str, str] = {
+    "Attractor": "hmlsim.dynamics.basins",
+    "Basins": "hmlsim.dynamics.basins",
+    "CallablePhi": "hmlsim.dynamics.characteristic",
+    "Characteristic": "hmlsim.dynamics.characteristic",
+    "Cycle": "hmlsim.dynamics.fixed_points",
+    "DynamicsReport": "hmlsim.dynamics.analysis",
+    "EXTRAPOLATE": "hmlsim.dynamics.characteristic",
+    "EmpiricalLearningMap": "hmlsim.dynamics.empirical_map",
+    "EmpiricalPhi": "hmlsim.dynamics.characteristic",
+    "KINDS": "hmlsim.dynamics.fixed_points",
+    "Learner": "hmlsim.dynamics.learners",
+    "LearningMapBin": "hmlsim.dynamics.map_bins",
+    "LearningPath": "hmlsim.dynamics.paths",
+    "MapBasin": "hmlsim.dynamics.map_points",
+    "MapFixedPoint": "hmlsim.dynamics.map_points",
+    "MonotoneLearner": "hmlsim.dynamics.learners",
+    "PerfectLearner": "hmlsim.dynamics.learners",
+    "QuantisedLearner": "hmlsim.dynamics.learners",
+    "StablePoint": "hmlsim.dynamics.fixed_points",
+    "TabulatedPhi": "hmlsim.dynamics.characteristic",
+    "TiltedLearner": "hmlsim.dynamics.learners",
+    "analyse": "hmlsim.dynamics.analysis",
+    "as_characteristic": "hmlsim.dynamics.characteristic",
+    "endpoints_by_start": "hmlsim.dynamics.empirical_map",
+    "epsilon_grid": "hmlsim.dynamics.learners",
+    "epsilon_stable_intervals": "hmlsim.dynamics.fixed_points",
+    "find_basins": "hmlsim.dynamics.basins",
+    "find_cycles": "hmlsim.dynamics.fixed_points",
+    "find_roots": "hmlsim.dynamics.fixed_points",
+    "find_stable_points": "hmlsim.dynamics.fixed_points",
+    "iterate": "hmlsim.dynamics.paths",
+    "learning_map": "hmlsim.dynamics.learners",
+    "learning_path": "hmlsim.dynamics.paths",
+    "make_learner": "hmlsim.dynamics.learners",
+    "parse_points": "hmlsim.dynamics.characteristic",
+    "plot_learning_map": "hmlsim.dynamics.map_plots",
+    "proposition_bound": "hmlsim.dynamics.paths",
+    "quantise": "hmlsim.dynamics.learners",
+}
+
 
 __all__ = [
     "EXTRAPOLATE",
@@ -106,3 +113,18 @@ __all__ = [
     "proposition_bound",
     "quantise",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name's submodule on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hmlsim.dynamics' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -7,6 +7,13 @@ value, its SE, the number of runs and a verdict: :mod:`hmlsim.reproduce.claims`)
 and ``DIR/report.md`` with the redrawn figures (:mod:`hmlsim.reproduce.report`).
 """
 
-from hmlsim.reproduce.teamrules import reproduce_teamrules
-
 __all__ = ["reproduce_teamrules"]
+
+
+def __getattr__(name: str):
+    """Import :func:`reproduce_teamrules` on first use (``hmlsim reproduce --help`` stays fast)."""
+    if name != "reproduce_teamrules":
+        raise AttributeError(f"module 'hmlsim.reproduce' has no attribute {name!r}")
+    from hmlsim.reproduce.teamrules import reproduce_teamrules
+
+    return reproduce_teamrules
