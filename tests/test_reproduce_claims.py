@@ -43,8 +43,21 @@ def test_units_are_parsed_and_planned_longest_first():
         with pytest.raises(ConfigError, match="unit"):
             parse_unit(bad)
     full = plan_units()
-    assert len(full) == 30 + 10 + 20 + 20
-    assert full[:10] == [f"figure2/fico/{s}" for s in range(20, 30)]
+    assert len(full) == len(set(full)) == 30 + 10 + 20 + 20
+    # rounds: every study advances together (FICO, the longest, first in a round)
+    assert full[:8] == [
+        "figure2/fico/20",
+        "figure2/hr/20",
+        "figure2/heart/20",
+        "table4/20",
+        "table4/21",
+        "case_study/20",
+        "case_study/21",
+        "c5/20",
+    ]
+    first_half = full[: len(full) // 2]
+    for study, total in (("figure2/fico", 10), ("table4", 20), ("c5", 10)):
+        assert sum(u.startswith(study) for u in first_half) == total // 2
     assert len(plan_units(datasets=("heart", "hr"))) == 70
     quick = plan_units(quick=True)
     assert sorted(u.split("/")[0] for u in quick) == sorted(

@@ -111,7 +111,13 @@ def parse_unit(unit: str) -> tuple[str, str, int]:
 
 
 def plan_units(quick: bool = False, datasets: tuple[str, ...] = common.DATASETS) -> list[str]:
-    """Every unit of the reproduction, longest first (FICO, then the other Figure-2 splits).
+    """Every unit of the reproduction, in rounds that each take one split of every study.
+
+    A round holds, for the next split seed, one Figure-2 unit per dataset (FICO,
+    the longest, first) and then the cheap heart studies (two units of Table 4
+    and of the case study, which have twice as many splits). Stopped at any
+    point, the store then holds a similar share of every study's runs; a
+    resumed run continues with the next round.
 
     Parameters
     ----------
@@ -121,10 +127,25 @@ def plan_units(quick: bool = False, datasets: tuple[str, ...] = common.DATASETS)
         The Figure-2 datasets that can run (leave FICO out when its file is absent).
     """
     splits = QUICK_SPLITS if quick else FULL_SPLITS
-    order = [d for d in ("fico", "hr", "heart") if d in datasets]
-    units = [f"figure2/{d}/{s}" for d in order for s in splits["figure2"]]
-    for study in ("c5", "table4", "case_study"):
-        units += [f"{study}/{s}" for s in splits[study]]
+    queues = {
+        **{
+            f"figure2/{d}": list(splits["figure2"])
+            for d in ("fico", "hr", "heart")
+            if d in datasets
+        },
+        "table4": list(splits["table4"]),
+        "case_study": list(splits["case_study"]),
+        "c5": list(splits["c5"]),
+    }
+    per_round = {
+        name: 2 if name in ("table4", "case_study") and not quick else 1 for name in queues
+    }
+    units: list[str] = []
+    while any(queues.values()):
+        for name, queue in queues.items():
+            for _ in range(per_round[name]):
+                if queue:
+                    units.append(f"{name}/{queue.pop(0)}")
     return units
 
 
