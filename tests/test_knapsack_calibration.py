@@ -16,6 +16,7 @@ from hmlsim.knapsack.calibration import (
 from hmlsim.knapsack.instances import generate_instances
 from hmlsim.knapsack.solvers import SolverDraws, SolverParams
 from hmlsim.knapsack.utility import random_fill
+from hmlsim.seeding import make_rng
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +69,15 @@ def test_tied_slope_and_bad_inputs():
         calibrate(inst)
     with pytest.raises(ConfigError, match="rec_rung"):
         calibrate(inst, None, Targets(rung=0.9), rng=np.random.default_rng(0))
+
+
+def test_shipped_defaults_are_the_studys_humans_alone_fit():
+    # the study's evaluation instances and solver draws (full size, seed 0)
+    inst = generate_instances(4000, make_rng(0, "eval"))
+    draws = SolverDraws.draw(inst.weights.shape, make_rng(0, "experts"))
+    fit = calibrate(inst, draws=draws)
+    default = SolverParams()
+    assert abs(fit.params.noise - default.noise) < 0.001
+    assert abs(fit.params.follow_slope - default.follow_slope) < 0.01
+    assert default.follow_slope == pytest.approx(tied_slope(default.noise), abs=0.01)
+    assert default.follow_intercept == 0.0 and default.incentive_elasticity == 0.0

@@ -7,8 +7,11 @@ Modules, one idea each:
 - :mod:`~hmlsim.knapsack.utility` — economic performance, optimality, random fill;
 - :mod:`~hmlsim.knapsack.recommender` — the paper's MLP recommender (torch);
 - :mod:`~hmlsim.knapsack.solvers` — simulated human solvers (behavioural model);
-- :mod:`~hmlsim.knapsack.calibration` — fitting the solvers to published aggregates;
-- :mod:`~hmlsim.knapsack.loop` — the performative loop (deploy, solve, retrain).
+- :mod:`~hmlsim.knapsack.calibration` — fitting the solvers on the humans-alone arm;
+- :mod:`~hmlsim.knapsack.prediction` — predicted figures with intervals, beside the paper;
+- :mod:`~hmlsim.knapsack.headroom` — learning curves on optimal vs human labels;
+- :mod:`~hmlsim.knapsack.loop` — the performative loop (deploy, solve, retrain);
+- :mod:`~hmlsim.knapsack.steps`, :mod:`~hmlsim.knapsack.plots` — the study's steps and figures.
 
 Heavy modules (torch) are not imported here; import them by name.
 """

@@ -16,7 +16,7 @@ criteria only — never from a figure of the paper's results
   iii asks for: the paper's "random fill" baseline averages ≈ 60% of the
   optimum (measured 0.59; ``tests/test_knapsack_instances.py``);
 - the DP optimum is unique (SPEC criterion i): an instance with two item sets
-  of the optimal value is discarded and drawn again (≈ 45% of raw draws with
+  of the optimal value is discarded and drawn again (≈ 40% of raw draws with
   the default constants, whose values are a linear function of the weights).
 """
 

@@ -21,12 +21,15 @@ a batch of instances, one solver per instance):
 3. **Max-pick** (the paper's dashed line): submit whichever of the final and
    the recommended solution has the higher value.
 4. **Incentive.** A bonus of ``b`` cents per percentage point multiplies the
-   effort by ``1 + incentive_elasticity · b / 10``. The calibrated elasticity
-   is 0 (the paper found no effect of bonuses): see
-   :mod:`hmlsim.knapsack.calibration`.
+   effort by ``1 + incentive_elasticity · b / 10``. The elasticity is not
+   fitted: its prior is 0 (no effort response), so the bonus arms are
+   predictions.
 
-The default parameters are the calibrated ones (``docs/knapsack.md`` explains
-the fit, :func:`hmlsim.knapsack.calibration.calibrate` reruns it).
+The defaults are the knapsack study's calibration (full size, seed 0): only
+``noise`` is fitted, on the humans-alone arm (0.909); ``follow_slope`` is tied
+to it (:func:`hmlsim.knapsack.calibration.tied_slope`); ``follow_intercept`` is
+its prior 0; ``effort`` and ``perception_noise`` are fixed choices
+(``docs/knapsack.md``).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from hmlsim.knapsack.utility import fill_in_order, total_value, total_weight
 
 @dataclass(frozen=True)
 class SolverParams:
-    """Parameters of the simulated solvers (defaults: calibrated, see module doc).
+    """Parameters of the simulated solvers (defaults: the study's calibration, module doc).
 
     Attributes
     ----------
@@ -58,10 +61,10 @@ class SolverParams:
         Relative effort increase per 10 cents of bonus per percentage point.
     """
 
-    noise: float = 0.434
+    noise: float = 0.371
     effort: int = 6
     follow_intercept: float = 0.0
-    follow_slope: float = 4.72
+    follow_slope: float = 4.89
     perception_noise: float = 0.05
     incentive_elasticity: float = 0.0
 
