@@ -1,4 +1,9 @@
-"""The visualization page in headless Chromium: it loads, steps, and its plots change.
+"""The visualization page in headless Chromium: it loads, steps, its plots change, a
+changed control says it applies on Reset, and a dataset that fails to load is a
+message in the page (never a traceback); no request leaves 127.0.0.1.
+
+The server runs with ``HMLSIM_FICO_PATH`` naming a file that is not FICO HELOC,
+so FICO is offered (its file is found) and fails when loaded on Reset.
 
 Needs Debian's chromium at /usr/bin/chromium (never ``playwright install``) and
 Solara's front-end files in its cache (``hmlsim viz --setup``). Set
@@ -40,7 +45,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     from hmlsim.visualization.assets import missing_assets
 
     # outside CI a developer without the browser set-up gets a skip; in CI
@@ -51,11 +56,14 @@ def server():
     if missing_assets():
         unavailable("Solara front-end files missing: run `hmlsim viz --setup`")
     port = free_port()
+    not_fico = tmp_path_factory.mktemp("viz") / "not_fico.csv"
+    not_fico.write_text("a,b\n1,2\n3,4\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "hmlsim.cli", "viz", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env={**os.environ, "HMLSIM_FICO_PATH": str(not_fico)},
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
@@ -98,8 +106,34 @@ def outside(url: str) -> bool:
     return parsed.hostname not in ("127.0.0.1", "localhost", "::1")
 
 
-def test_page_steps_and_plots_change(server):
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select labelled ``label``."""
+    from playwright.sync_api import expect
+
+    select = page.locator(".v-select", has=page.get_by_text(label))
+    select.first.click(force=True)
+    item = page.locator(".menuable__content__active .v-list-item__title", has_text=option)
+    expect(item.first).to_be_visible(timeout=30_000)
+    item.first.click()
+
+
+def offered(page, label: str) -> list[str]:
+    """The options of the select labelled ``label``."""
+    from playwright.sync_api import expect
+
+    select = page.locator(".v-select", has=page.get_by_text(label))
+    select.first.click(force=True)
+    menu = page.locator(".menuable__content__active .v-list-item__title")
+    expect(menu.first).to_be_visible(timeout=30_000)
+    texts = [text.strip() for text in menu.all_inner_texts()]
+    page.keyboard.press("Escape")
+    return texts
+
+
+def test_page_steps_changes_and_survives_a_failing_dataset(server):
     from playwright.sync_api import expect, sync_playwright
+
+    from hmlsim.visualization.controls import PAGE_TITLE
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -112,6 +146,11 @@ def test_page_steps_and_plots_change(server):
             expect(step_button).to_be_visible(timeout=180_000)
             expect(page.get_by_text(re.compile(r"Step:\s*0"))).to_be_visible(timeout=60_000)
             page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=120_000)
+            # the tab is named; sliders show their values; epoch 0 shows no NaN
+            expect(page).to_have_title(PAGE_TITLE)
+            expect(page.get_by_text("α (reconciliation cost): 0.1", exact=True)).to_be_visible()
+            expect(page.get_by_text("Experts: 3", exact=True)).to_be_visible()
+            assert not re.search(r"\bnan\b", page.inner_text("body"), re.IGNORECASE)
             before = images(page)
             for expected in (1, 2, 3):
                 step_button.click()
@@ -124,24 +163,42 @@ def test_page_steps_and_plots_change(server):
             assert len(after) >= 4
             changed = [b != a for b, a in zip(before, after, strict=False)]
             assert sum(changed) >= 3, "the plots did not refresh after stepping"
-            expect(page.get_by_text("Advisor all")).to_be_visible()
+            # the advisor is named by its variant
+            expect(page.get_by_text("Advisor TR (all experts)", exact=False)).to_be_visible()
+            if os.environ.get("HMLSIM_SCREENSHOT"):
+                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            # a changed control says it applies on Reset, until Reset applies it
+            expect(page.get_by_text("applies on Reset")).to_have_count(0)
+            choose(page, "Expert decisions", "group")
+            expect(page.get_by_text("Expert decisions (applies on Reset)")).to_be_visible(
+                timeout=30_000
+            )
+            expect(page.get_by_text(re.compile(r"Changed: Expert decisions"))).to_be_visible()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.get_by_text(re.compile(r"Step:\s*0"))).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Expert decisions (applies on Reset)")).to_have_count(
+                0, timeout=60_000
+            )
+
+            # FICO is offered where its file is found; a file that fails to load is a
+            # message in the page, the default model runs and the page still steps
+            datasets = offered(page, "Dataset (classification)")
+            assert {"heart", "hr", "fico"} <= set(datasets)
+            choose(page, "Dataset (classification)", "fico")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            message = page.get_by_text(re.compile(r"could not start with these controls"))
+            expect(message).to_be_visible(timeout=120_000)
+            expect(page.get_by_text(re.compile("RiskPerformance"))).to_be_visible()
+            body = page.inner_text("body")
+            assert "Traceback" not in body and 'File "' not in body
+            step_button.click()
+            expect(page.get_by_text(re.compile(r"Step:\s*1\b"))).to_be_visible(timeout=120_000)
+
             # the page works offline: every request it made went to the local server
             assert requests, "no request was recorded"
             leaving = sorted({url for url in requests if outside(url)})
             assert not leaving, f"requests left the machine: {leaving[:5]}"
-            # FICO is offered only where its file is found
-            from hmlsim.data.loaders import resolve_fico_path
-
-            select = page.locator(".v-select", has=page.get_by_text("Dataset (classification)"))
-            select.first.click(force=True)
-            menu = page.locator(".menuable__content__active .v-list-item__title")
-            expect(menu.first).to_be_visible(timeout=30_000)
-            offered = [text.strip() for text in menu.all_inner_texts()]
-            assert {"heart", "hr"} <= set(offered)
-            assert ("fico" in offered) == (resolve_fico_path() is not None)
-            page.keyboard.press("Escape")
-            if os.environ.get("HMLSIM_SCREENSHOT"):
-                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
             browser.close()

@@ -1,21 +1,29 @@
 """The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa SolaraViz).
 
 Serve it with ``hmlsim viz`` (or ``solara run hmlsim/visualization/app.py``).
-Controls apply on *Reset*; every *Step* plays one deployment epoch and the
-views below refresh:
+Controls apply on *Reset* (a changed control says so, and every slider shows its
+value: :mod:`hmlsim.visualization.controls`); every *Step* plays one deployment
+epoch and the views below refresh:
 
 - utility of the model alone, the team and the experts alone over epochs;
 - the cobweb of the run on the Φ it has traced so far, with the 45° line (or
   the tilted line of an imperfect learner) and the detected stable point;
 - advising and acceptance rates by expert group;
 - the network firm → advisors → experts, edges weighted by advice accepted;
-- the advisors' current rules.
+- the advisors' current rules, each advisor named by its variant.
+
+A model that cannot be built from the controls (a dataset whose file fails to
+load) does not break the page: the default model runs and the error is shown
+as a message at the top of the page.
 
 Default sizes are small (a few experts, 200 cases per epoch, 100 annealing
 iterations) so that one step takes well under two seconds.
 """
 
 from __future__ import annotations
+
+import logging
+import math
 
 import networkx as nx
 import numpy as np
@@ -25,10 +33,15 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from hmlsim.data.loaders import resolve_fico_path
+from hmlsim.errors import ConfigError
 from hmlsim.model import AdvisorAgent, CollaborationModel, ExpertAgent
 from hmlsim.model.domains import ADVISORS
 from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
 from hmlsim.model.stability import analyse_run
+from hmlsim.visualization.controls import PAGE_TITLE, Status, applied, use_labelled_controls
+
+log = logging.getLogger(__name__)
+use_labelled_controls()
 
 
 class VizModel(CollaborationModel):
@@ -39,6 +52,31 @@ class VizModel(CollaborationModel):
     """
 
     def __init__(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
+        params = {"domain": domain, "advisor": advisor, **kwargs}
+        #: why the controls' model could not be built ("" when it was)
+        self.error = ""
+        try:
+            self._build(**params)
+        except Exception as error:  # the page shows it; the default model runs instead
+            log.exception("cannot build the model from %s", params)
+            text = (
+                str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
+            )
+            params = {**defaults(), "rng": kwargs.get("rng")}
+            # Mesa's Model.__init__ wraps ``step`` in an instance attribute: drop the
+            # first attempt's wrapper, or the second would wrap it again
+            self.__dict__.pop("step", None)
+            self._build(**params)
+            self.error = (
+                f"The model could not start with these controls ({text}). The default "
+                "model runs instead; change the controls and press Reset."
+            )
+        try:
+            applied.set(params)
+        except Exception:  # outside a page session (at import): nothing to mark
+            log.debug("no page session to record the model's parameters in")
+
+    def _build(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
         if domain == "knapsack":
             advisor = advisor if advisor in KNAPSACK_ADVISORS else "mlp"
             kwargs["audit_share"] = 0.0  # the knapsack solvers have no audit channel
@@ -107,7 +145,7 @@ model_params = {
     "audit_share": {
         "type": "SliderFloat",
         "value": 0.0,
-        "label": "Audit share ρ (truth revealed a epoch later)",
+        "label": "Audit share ρ (truth revealed an epoch later)",
         "min": 0.0,
         "max": 0.5,
         "step": 0.02,
@@ -125,6 +163,22 @@ model_params = {
     "n_iter": 100,
     "n_eval": 200,
 }
+
+
+def defaults() -> dict:
+    """The model's parameters as the page opens (every control at its start value)."""
+    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in model_params.items()}
+
+
+def number(value: float, spec: str = ".3f") -> str:
+    """``value`` formatted, or "–" where it is not defined yet (NaN before the first epoch)."""
+    return "–" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def advisor_label(advisor: AdvisorAgent) -> str:
+    """An advisor named by its variant and the experts it serves: "TR (all experts)"."""
+    whom = f"group {advisor.group}" if advisor.group else "all experts"
+    return f"{advisor.variant or 'advisor'} ({whom})"
 
 
 def utility_axes(ax) -> None:
@@ -209,7 +263,7 @@ def network_figure(model: CollaborationModel) -> Figure:
     advisors = list(model.agents_by_type[AdvisorAgent])
     experts = list(model.agents_by_type[ExpertAgent])
     for advisor in advisors:
-        name = f"advisor\n{advisor.group or 'all'}"
+        name = f"{advisor.variant or 'advisor'}\n{advisor.group or 'all'}"
         graph.add_node(name, layer=1)
         graph.add_edge("firm", name, weight=1.0)
         for expert in advisor.experts:
@@ -225,7 +279,7 @@ def network_figure(model: CollaborationModel) -> Figure:
         1.0 if u == "firm" else 0.5 + 6.0 * d["weight"] / top for u, _, d in graph.edges(data=True)
     ]
     colors = [
-        "tab:grey" if n == "firm" else "tab:green" if n.startswith("advisor") else "tab:blue"
+        "tab:grey" if n == "firm" else "tab:blue" if n.startswith("expert") else "tab:green"
         for n in graph.nodes
     ]
     nx.draw_networkx(
@@ -255,32 +309,43 @@ def network_figure(model: CollaborationModel) -> Figure:
 def Cobweb(model: CollaborationModel):
     """Cobweb on the traced Φ (refreshes every step)."""
     update_counter.get()
-    solara.FigureMatplotlib(cobweb_figure(model), format="png")
+    solara.FigureMatplotlib(cobweb_figure(model), format="png", bbox_inches="tight")
 
 
 @solara.component
 def Network(model: CollaborationModel):
     """Network view of firm, advisors and experts (refreshes every step)."""
     update_counter.get()
-    solara.FigureMatplotlib(network_figure(model), format="png")
+    solara.FigureMatplotlib(network_figure(model), format="png", bbox_inches="tight")
+
+
+@solara.component
+def Summary(model: CollaborationModel):
+    """The page's status (an error, the tab's name) and the run's state this epoch."""
+    update_counter.get()
+    Status(model)
+    point = model.stable_point
+    line = model.line
+    lines = [
+        f"**Epoch {model.steps}** — model utility {number(model.model_utility)}, "
+        f"team utility {number(model.team_utility)}; Φ(u) − u = {number(line.gap, '+.3f')} "
+        f"[{number(line.ci_low, '+.3f')}, {number(line.ci_high, '+.3f')}] "
+        f"({model.stability.end_state()})",
+        ""
+        if point is None
+        else f"**Stable point** at epoch {point.epoch}: u = {point.u:.3f}, Φ(u) = {point.phi:.3f}",
+        "Advisors: " + ", ".join(advisor_label(a) for a in model.agents_by_type[AdvisorAgent]),
+    ]
+    solara.Markdown("\n\n".join(lines))
 
 
 @solara.component
 def Rules(model: CollaborationModel):
-    """The advisors' current rules and the run's status."""
+    """The advisors' current rules, each advisor named by its variant."""
     update_counter.get()
-    point = model.stable_point
-    line = model.line
-    lines = [
-        f"**Epoch {model.steps}** — model utility {model.model_utility:.3f}, "
-        f"team utility {model.team_utility:.3f}; Φ(u) − u = {line.gap:+.3f} "
-        f"[{line.ci_low:+.3f}, {line.ci_high:+.3f}] ({model.stability.end_state()})",
-        ""
-        if point is None
-        else f"**Stable point** at epoch {point.epoch}: u = {point.u:.3f}, Φ(u) = {point.phi:.3f}",
-    ]
+    lines = []
     for advisor in model.agents_by_type[AdvisorAgent]:
-        lines.append(f"#### Advisor {advisor.group or 'all'} (retrained {advisor.version}×)")
+        lines.append(f"#### Advisor {advisor_label(advisor)}, retrained {advisor.version}×")
         lines.append("```\n" + advisor.rules + "\n```")
     solara.Markdown("\n\n".join(lines))
 
@@ -308,14 +373,15 @@ def Rates(model: CollaborationModel):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="best", fontsize=7)
     fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png")
+    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
 
 
-model = VizModel(**{k: (v["value"] if isinstance(v, dict) else v) for k, v in model_params.items()})
+model = VizModel(**defaults())
 
 page = SolaraViz(
     model,
     components=[
+        Summary,
         make_plot_component(
             {
                 "model_utility": "tab:blue",
@@ -330,5 +396,5 @@ page = SolaraViz(
         Rules,
     ],
     model_params=model_params,
-    name="hmlsim: performative human–ML collaboration",
+    name=PAGE_TITLE,
 )
