@@ -313,7 +313,8 @@ def _header(
 ) -> list[str]:
     last = timing[-1] if timing else {}
     wall = sum(t.get("wall_s", 0.0) for t in timing)
-    commits = sorted({t.get("commit", "unknown") for t in timing})
+    # the code versions that computed units (a start that only rewrote the report computed none)
+    commits = sorted({t.get("commit", "unknown") for t in timing if t.get("units_done", 0) > 0})
     lines = [
         "# The TeamRules paper, reproduced on its own method",
         "",
