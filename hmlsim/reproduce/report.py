@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import HUMAN, VARIANTS
-from hmlsim.experiments.markdown import markdown_table
+from hmlsim.experiments.markdown import code_version, markdown_table
 from hmlsim.experiments.scenario import ScenarioResult, write_json
 from hmlsim.experiments.store import ResultStore
 from hmlsim.reproduce import claims as paper_claims
@@ -322,8 +322,9 @@ def _header(
         "every number below comes from those runs.",
         "",
         f"- command: `{last.get('command', 'unknown')}`",
-        f"- code version: {', '.join(commits) if commits else 'unknown'}"
+        f"- code version of the runs: {', '.join(commits) if commits else 'unknown'}"
         + (" — **runs from more than one code version**" if len(commits) > 1 else ""),
+        f"- report written by: {code_version()}",
         f"- units finished: {len(done)} of {len(planned)}",
         f"- wall time: {wall / 60:.1f} min over {len(timing)} invocation(s), "
         f"{last.get('workers', '?')} worker(s); the units' own times add up to "
