@@ -118,6 +118,10 @@ def test_figure2_claims_hold_when_tr_leads_and_deviate_when_a_rival_leads():
         assert got[f"c1/heart/{behaviour}/task_only_diminishes"].verdict == "holds"
     assert got["figure2/heart/task_only_accuracy"].verdict == "holds"
     assert got["figure2/heart/group/human_accuracy"].hmlsim == pytest.approx(0.83)
+    assert got["figure2/heart/group+group/task_only_always_diminishes"].verdict == "holds"
+    c3 = got["c3/heart/group+group/tr_significantly_above_selective_only"]
+    assert c3.verdict == "holds" and c3.hmlsim == pytest.approx(0.01)  # 0.01 ahead, SE 0
+    assert got["c3/hr/difficulty+group/tr_significantly_above_selective_only"].verdict == "not_run"
 
     worse = _figure2_values("heart", tr_edge=-0.03, rival="TR-no(ADB)")
     got = _by_id(paper_claims.figure2_claims(worse, _runs("heart", 0.6), ["heart"], {}))
@@ -126,6 +130,8 @@ def test_figure2_claims_hold_when_tr_leads_and_deviate_when_a_rival_leads():
     assert got["figure2/heart/group+group/tr_never_below_human"].verdict == "deviates"
     assert got["c1/heart/group+group/task_only_diminishes"].verdict == "deviates"  # +0.02
     assert got["figure2/heart/task_only_accuracy"].verdict == "deviates"
+    c3 = got["c3/heart/group+group/tr_significantly_above_selective_only"]
+    assert c3.verdict == "deviates" and c3.hmlsim == pytest.approx(-0.03)
 
 
 def test_tr_expertise_is_never_a_rival_in_the_paper_claims():

@@ -18,7 +18,14 @@ import pandas as pd
 
 from hmlsim.advisors import HUMAN, PAPER_VARIANTS
 from hmlsim.reproduce.units import C1_ALPHAS, FIGURE2_ALPHAS
-from hmlsim.reproduce.verdicts import Claim, margins_claim, not_run, number_claim
+from hmlsim.reproduce.verdicts import (
+    Claim,
+    margin_claim,
+    margins_claim,
+    mean_se,
+    not_run,
+    number_claim,
+)
 from hmlsim.scenarios._teamrules_common import BEHAVIOURS, DATASETS, behaviour_parts
 
 TR = "TR"
@@ -77,7 +84,59 @@ def figure2_claims(
             claims += _panel_claims(dataset, behaviour, panel)
         claims += _accuracy_claims(dataset, part, runs[runs["dataset"] == dataset])
     claims.append(_task_only_overall(values, datasets_run))
+    claims += _named_panel_claims(values, datasets_run, why_not)
     return claims
+
+
+#: Figure 6 (C.3): the panels where TR adds significantly more than TR-SelectiveOnly,
+#: panels lettered row by row (heart, FICO, HR) × the three behaviours
+C3_PANELS = (("heart", "group+group"), ("hr", "difficulty+group"), ("hr", "difficulty+accuracy"))
+
+
+def _named_panel_claims(
+    values: pd.DataFrame, datasets_run: Sequence[str], why_not: dict[str, str]
+) -> list[Claim]:
+    """Claims the text makes about single panels (Figure 2b; Figure 6b, g, i)."""
+    out: list[Claim] = []
+    statement = "task-only diminishes value at every α, even α = 0 (Figure 2b)"
+    claim_id = "figure2/heart/group+group/task_only_always_diminishes"
+    if "heart" in datasets_run:
+        panel = values[(values["dataset"] == "heart") & (values["decision"] == "group+group")]
+        low = _per_run(_wide(panel, ["alpha", "split_seed"]), FIGURE2_ALPHAS)
+        margins = {f"α={a:g}": -g["Task-only"].to_numpy() for a, g in low.groupby(level="alpha")}
+        out.append(margins_claim(claim_id, statement, margins, note="margin: − task-only's value"))
+    else:
+        out.append(not_run(claim_id, statement, why_not.get("heart", "not run")))
+    for dataset, behaviour in C3_PANELS:
+        claim_id = f"c3/{dataset}/{behaviour}/tr_significantly_above_selective_only"
+        statement = "TR adds significantly more value than TR-SelectiveOnly (Figure 6)"
+        if dataset not in datasets_run:
+            out.append(not_run(claim_id, statement, why_not.get(dataset, "not run")))
+            continue
+        panel = values[(values["dataset"] == dataset) & (values["decision"] == behaviour)]
+        low = _per_run(_wide(panel, ["alpha", "split_seed"]), FIGURE2_ALPHAS)
+        best = None
+        for alpha, g in low.groupby(level="alpha"):
+            mean, se, n = mean_se((g[TR] - g["TR-SelectiveOnly"]).to_numpy())
+            if mean is not None and (best is None or mean - se > best[0] - best[1]):
+                best = (mean, se, n, alpha)
+        if best is None:
+            out.append(not_run(claim_id, statement, "no TR-SelectiveOnly run"))
+            continue
+        mean, se, n, alpha = best
+        out.append(
+            margin_claim(
+                claim_id,
+                statement,
+                mean - se,
+                se,
+                n,
+                note=f"margin: TR − TR-SelectiveOnly minus its SE at the best α ({alpha:g}); "
+                "holds when TR is one SE above somewhere in α ∈ [0, 0.5], within_se when "
+                "only the mean is above",
+            )
+        )
+    return out
 
 
 def _figure2_not_run(dataset: str, why: str) -> list[Claim]:
