@@ -113,4 +113,5 @@ def test_loop_settles_over_seeds_and_max_pick_team_is_higher(weak_model):
     model, team = np.array(ends).T
     # the seeds agree on where the loop ends, far above the weak start
     assert np.ptp(model) < 0.02 and np.ptp(team) < 0.02 and model.min() > 0.85
-    assert np.array(ends_max)[:, 1].mean() > team.mean() + 0.01
+    # max-pick labels are better, seed by seed, so its team ends higher
+    assert np.all(np.array(ends_max)[:, 1] > team)
