@@ -90,3 +90,41 @@ def test_across_paths_and_target_se():
     assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * 4.302653 * 0.01 / np.sqrt(3), 1e-5)
     assert target_se(0.1, 100) == pytest.approx(0.01)
     assert isinstance(Arms, type)
+
+
+def test_calibrating_on_one_rung_removes_it_from_the_predictions():
+    from types import SimpleNamespace
+
+    from hmlsim.knapsack.calibration import calibrate, expected_team_utility
+    from hmlsim.knapsack.steps import calibrate_and_predict
+    from hmlsim.seeding import make_rng
+
+    rng = np.random.default_rng(8)
+    inst = generate_instances(400, rng)
+    weak = random_fill(inst.weights, inst.capacity, rng)
+    strong = fill_in_order(
+        inst.weights, inst.capacity, density_order(inst.weights, inst.values), stop_at_first=True
+    )
+    draws = SolverDraws.draw(inst.weights.shape, make_rng(1, "experts"))  # the draws it uses
+    alone_fit = calibrate(inst, draws=draws)
+    target = expected_team_utility(inst, weak, alone_fit.params, draws) - 0.01
+    config = SimpleNamespace(
+        calibration_rung="q1",
+        target_alone=0.909,
+        target_rung=target,
+        bonuses=(0.0, 10.0),
+        n_boot=20,
+        n_refits=3,
+    )
+    fit, _, central, predictions, calibration = calibrate_and_predict(
+        config, inst, [weak, strong], ["q1", "q2"], 1
+    )
+    assert calibration["targets"] == ["humans_alone", "phi_q1"]
+    assert calibration["fitted_params"] == ["noise", "follow_intercept"]
+    assert abs(calibration["achieved"]["phi_q1"] - target) < 0.002
+    ids = {p["id"] for p in predictions}
+    assert not {"phi_q1", "delta_q1", "humans_alone"} & ids
+    assert {"phi_q2", "max_pick_phi_q1", "stable_point", "humans_alone_bonus_10"} <= ids
+    # with no effort response the bonus arms are humans alone
+    assert central["humans_alone_bonus_10"] == pytest.approx(central["humans_alone"])
+    assert fit.params.follow_intercept > 0

@@ -67,7 +67,9 @@ def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list
         )
     se = (
         target_se(arms.alone.std(), PAPER_PROBLEMS["humans_alone"]),
-        target_se(arms.team_u[k_rung].std(), PAPER_PROBLEMS["phi_q1"]) if rung else 0.0,
+        target_se(arms.team_u[k_rung].std(), PAPER_PROBLEMS.get(f"phi_{rung}", 640))
+        if rung
+        else 0.0,
     )
     sd_boot = bootstrap_sd(arms, names, make_rng(seed, "bootstrap"), config.n_boot)
     sd_cal = calibration_sd(
