@@ -148,5 +148,5 @@ def plot_learning_map(
     ax.set_ylabel("next model utility $u_{t+1}$")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return fig

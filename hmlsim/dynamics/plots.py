@@ -197,7 +197,7 @@ def _draw_main(
     ax.set_ylim(0.0, 1.0)
     ax.set_ylabel("human+ML utility Φ(u)")
     ax.set_aspect("auto")
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
 def _draw_basins(strip: Axes, report: DynamicsReport, palette: Sequence[Any]) -> None:
@@ -248,11 +248,11 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> list[Path]:
     stem = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ""} else path
     written = []
     if stem is path:
-        fig.savefig(path, dpi=dpi)
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
         written.append(path)
         stem = path.with_suffix("")
     for suffix in (".png", ".svg"):
         target = stem.with_suffix(suffix) if stem.suffix == "" else Path(f"{stem}{suffix}")
-        fig.savefig(target, dpi=dpi)
+        fig.savefig(target, dpi=dpi, bbox_inches="tight")
         written.append(target)
     return written

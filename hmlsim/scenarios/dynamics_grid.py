@@ -175,7 +175,8 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     ax.plot(path["t"], path["team_utility"], marker=".", ms=3, alpha=0.7, label="Φ(u_t)")
     ax.set_xlabel("deployment t")
     ax.set_ylabel("utility")
-    ax.legend()
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     out = Path(out_dir) / "learning_path.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)

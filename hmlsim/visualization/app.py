@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from hmlsim.data.loaders import resolve_fico_path
@@ -181,11 +181,33 @@ def advisor_label(advisor: AdvisorAgent) -> str:
     return f"{advisor.variant or 'advisor'} ({whom})"
 
 
+def legend_below(ax, ncols: int = 3) -> None:
+    """The axes' legend under its x label (off the data); the figure laid out to fit it."""
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=ncols, fontsize=8, frameon=False
+    )
+    ax.figure.set_layout_engine("constrained")
+
+
+#: size of every figure: wider than tall, so that each fits its cell of the page's grid
+#: (about 1.55 times as wide as tall at a 1600-pixel-wide window)
+FIGSIZE = (6.0, 3.8)
+
+#: the utility curves: DataCollector column -> (label, colour)
+UTILITIES = {
+    "model_utility": ("model alone", "tab:blue"),
+    "team_utility": ("team (final decisions)", "tab:orange"),
+    "human_utility": ("experts alone", "tab:grey"),
+}
+
+
 def utility_axes(ax) -> None:
-    """Label the utility plot."""
+    """Label the utility plot: integer epochs, the legend below the axes."""
     ax.set_xlabel("epoch")
     ax.set_ylabel("utility (hidden truth)")
     ax.set_ylim(0, 1.02)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    legend_below(ax)
 
 
 def rate_axes(ax) -> None:
@@ -201,7 +223,7 @@ def cobweb_figure(model: CollaborationModel) -> Figure:
     played = frame.iloc[1:]
     u = played["model_utility"].to_numpy(dtype=float)
     phi = played["team_utility"].to_numpy(dtype=float)
-    fig = Figure(figsize=(5, 4.2))
+    fig = Figure(figsize=FIGSIZE)
     ax = fig.subplots()
     grid = np.linspace(0, 1, 2)
     tilt = model.learner_tilt
@@ -270,7 +292,7 @@ def network_figure(model: CollaborationModel) -> Figure:
             node = f"expert {expert.unique_id}"
             graph.add_node(node, layer=2)
             graph.add_edge(name, node, weight=float(expert.n_accepted))
-    fig = Figure(figsize=(5, 4.2))
+    fig = Figure(figsize=FIGSIZE)
     ax = fig.subplots()
     pos = nx.multipartite_layout(graph, subset_key="layer")
     weights = np.array([d["weight"] for _, _, d in graph.edges(data=True)], dtype=float)
@@ -303,6 +325,19 @@ def network_figure(model: CollaborationModel) -> Figure:
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+@solara.component
+def Utility(model: CollaborationModel):
+    """Utility of the model alone, the team and the experts alone over epochs."""
+    update_counter.get()
+    frame = model.datacollector.get_model_vars_dataframe()
+    fig = Figure(figsize=FIGSIZE)
+    ax = fig.subplots()
+    for column, (label, colour) in UTILITIES.items():
+        ax.plot(frame.index, frame[column], color=colour, marker="o", ms=3, label=label)
+    utility_axes(ax)
+    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
 
 
 @solara.component
@@ -364,15 +399,15 @@ def Rates(model: CollaborationModel):
     """Advising and acceptance rates by expert group over epochs."""
     update_counter.get()
     frame = model.datacollector.get_model_vars_dataframe()
-    fig = Figure(figsize=(5, 4.2))
+    fig = Figure(figsize=FIGSIZE)
     ax = fig.subplots()
     for column in rate_measures(model):
         style = "-" if column.startswith("advising") else "--"
         ax.plot(frame.index, frame[column], style, marker="o", ms=3, label=column)
     rate_axes(ax)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="best", fontsize=7)
-    fig.tight_layout()
+    if rate_measures(model):
+        legend_below(ax, ncols=2)
     solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
 
 
@@ -382,14 +417,7 @@ page = SolaraViz(
     model,
     components=[
         Summary,
-        make_plot_component(
-            {
-                "model_utility": "tab:blue",
-                "team_utility": "tab:orange",
-                "human_utility": "tab:grey",
-            },
-            post_process=utility_axes,
-        ),
+        Utility,
         Cobweb,
         Rates,
         Network,
