@@ -175,6 +175,38 @@ def test_a_negative_seed_is_rejected(no_run, scratch, name):
     assert_rejected(["run", name, "--quick", "--seed=-1", "--out", str(scratch)], "--seed")
 
 
+@pytest.mark.parametrize(
+    ("name", "option", "value", "limit"),
+    [
+        ("performative_advisors", "epochs", "1001", "at most 1,000"),
+        ("teamrules_value", "expert-draws", "10001", "at most 10,000"),
+        ("discretion_robustness", "gate-draws", "10001", "at most 10,000"),
+        ("dynamics_grid", "max-steps", "1000001", "at most 1,000,000"),
+        ("case_study", "split-seeds", str(2**32), "at most 4,294,967,295"),
+        ("knapsack_study", "n-train", "1000001", "at most 1,000,000"),
+    ],
+)
+def test_a_count_beyond_its_limit_names_the_limit(no_run, scratch, name, option, value, limit):
+    argv = ["run", name, "--quick", f"--{option}={value}", "--out", str(scratch)]
+    status, err, _ = call(argv)
+    assert status == 2
+    assert f"--{option}: {limit}" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("max-period", "101", "must lie in [1, 100]"),
+        ("epsilon", "1e-6", "must lie in [1e-05, 1)"),
+        ("plot", ".", "expected a file name"),
+    ],
+)
+def test_fixed_points_states_its_limits(option, value, message):
+    status, err, _ = call(["fixed-points", "--points", POINTS, f"--{option}={value}"])
+    assert status == 2
+    assert f"--{option}: {message}" in err
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="hmlsim/scenarios/knapsack_study.py accepts torch_threads = 0 (documented there "

@@ -195,6 +195,20 @@ QUICK: dict[str, Any] = {
 }
 
 
+#: the largest value of each count (checked with the command line's and sweeps' input,
+#: :func:`hmlsim.experiments.scenario.make_config`): the full study takes hours at
+#: epochs = 10, cases_per_epoch = 250; these bounds keep a typo from meaning weeks
+LIMITS: dict[str, int] = {
+    "replicates": 1_000,
+    "epochs": 1_000,
+    "cases_per_epoch": 100_000,
+    "n_experts": 1_000,
+    "n_iter": 100_000,
+    "patience": 1_000,
+    "audit_delay": 1_000,
+}
+
+
 def fico_file(config: Config) -> Path | None:
     """The FICO file to use, or ``None`` when none is available (see ``resolve_fico_path``)."""
     return resolve_fico_path(config.fico_path)
