@@ -27,6 +27,11 @@ from matplotlib.figure import Figure
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.store import ResultStore
 
+#: line styles and markers cycled over the hue levels of :func:`plot_lines`, so that
+#: lines differ by more than colour (print, colour-blind readers)
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+
 log = logging.getLogger(__name__)
 
 
@@ -200,17 +205,25 @@ def plot_value_added(
     fig = Figure(figsize=(3.6 * len(cols) + 1.0, 3.0 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), len(cols), squeeze=False, sharex=True, sharey=True)
     hues = _sorted(stats[hue].unique()) if hue else [None]
+    integer_x = pd.api.types.is_integer_dtype(stats[x])
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
             ax = axes[i][j]
             panel = _subset(stats, row, r, col, c)
-            for h in hues:
+            for k, h in enumerate(hues):
                 line = panel[panel[hue] == h] if hue else panel
                 line = line.sort_values(x)
                 if line.empty:
                     continue
                 xs, mean, se = line[x].to_numpy(), line["mean"].to_numpy(), line["se"].to_numpy()
-                (drawn,) = ax.plot(xs, mean, marker="o", ms=3, label=str(h) if hue else y)
+                (drawn,) = ax.plot(
+                    xs,
+                    mean,
+                    LINESTYLES[k % len(LINESTYLES)],
+                    marker=MARKERS[k % len(MARKERS)],
+                    ms=4,
+                    label=str(h) if hue else y,
+                )
                 ax.fill_between(
                     xs, mean - se, mean + se, color=drawn.get_color(), alpha=0.2, linewidth=0
                 )
@@ -218,13 +231,23 @@ def plot_value_added(
                 ax.axhline(baseline, color="0.4", linestyle="--", linewidth=0.8)
             parts = [f"{row} = {r}" if row else "", f"{col} = {c}" if col else ""]
             ax.set_title(", ".join(p for p in parts if p), fontsize=9)
+            if integer_x:
+                ax.xaxis.get_major_locator().set_params(integer=True)
             if i == len(rows) - 1:
                 ax.set_xlabel(x)
             if j == 0:
                 ax.set_ylabel(f"{y} (mean ± SE)")
     if hue:
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, title=hue, loc="outside right upper", fontsize=8)
+        # below the panels: off the data, and clear of the figure's title
+        fig.legend(
+            handles,
+            labels,
+            title=hue,
+            loc="outside lower center",
+            ncols=min(len(labels), 4),
+            fontsize=8,
+        )
     if title:
         fig.suptitle(title)
     return fig
@@ -302,7 +325,7 @@ def plot_stable_points(
         ax.set_title(f"{col} = {c}" if col else "", fontsize=9)
     axes[0].set_ylabel(y)
     if hue:
-        fig.legend(title=hue, loc="outside right upper", fontsize=8)
+        fig.legend(title=hue, loc="outside lower center", ncols=min(len(hues), 4), fontsize=8)
     if title:
         fig.suptitle(title)
     return fig
@@ -312,5 +335,5 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     """Write a figure to ``path`` (folders created) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")  # nothing cut off: titles, legends
     return path
