@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -131,6 +130,8 @@ def check_writable_folder(field: str, folder: str | Path) -> Path:
     ConfigError
         ``field``, naming the folder and why it cannot be written.
     """
+    import tempfile  # here, not at the top: ``hmlsim --help`` imports this module
+
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
