@@ -175,3 +175,42 @@ def test_table4_claims_compare_ttl_with_the_paper_and_check_the_ordering():
     assert got["table4/ordering"].verdict == "holds"
     assert got["table4/ttl_by_class/human/no_disease"].verdict == "holds"
     assert "table4/ttl/tr+expertise" not in got
+
+
+def test_weak_group_split_subtracts_counts_and_values_from_the_overall_rows():
+    from hmlsim.reproduce.report import _group_split
+
+    rows = []
+    for split in (20, 21):
+        for variant, (rate_all, value_all, rate_in, acc_in, value_in) in {
+            "TR": (0.2, -0.01, 0.4, 0.9, 0.03),
+            "Task-only": (1.0, -0.10, 1.0, 0.8, 0.01),
+        }.items():
+            rows.append(
+                dict(
+                    split_seed=split,
+                    variant=variant,
+                    group="all",
+                    n=100,
+                    advising_rate=rate_all,
+                    advising_accuracy=0.5,
+                    value_contribution=value_all,
+                )
+            )
+            rows.append(
+                dict(
+                    split_seed=split,
+                    variant=variant,
+                    group="weak",
+                    n=25,
+                    advising_rate=rate_in,
+                    advising_accuracy=acc_in,
+                    value_contribution=value_in,
+                )
+            )
+    table = _group_split(pd.DataFrame(rows), "weak").set_index("advisor")
+    assert table.loc["TR", "advice per run, weak group"] == "10.0"
+    assert table.loc["TR", "advice per run, elsewhere"] == "10.0"  # 20 in all − 10 inside
+    assert table.loc["TR", "right, weak group"].startswith("+0.900")
+    assert table.loc["TR", "value, elsewhere"].startswith("-0.040")  # −0.01 − 0.03
+    assert table.loc["Task-only", "value, elsewhere"].startswith("-0.110")

@@ -202,6 +202,82 @@ def _figure2_section(values: pd.DataFrame, alphas: Sequence[float], metric: str)
     return lines
 
 
+def _group_split(panel: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Per variant: advice and value inside the expert's weak group and outside it.
+
+    Expected counts of advice and value contributions add up over groups, so
+    "outside" is the overall row minus the group's (per run, then mean ± SE over
+    runs); a share of right advice does not, and is given for the group only.
+    """
+    keys = ["split_seed", "variant"]
+    rows = {}
+    for name in ("all", group):
+        part = panel[panel["group"] == name].set_index(keys)
+        advised = part["advising_rate"] * part["n"]
+        rows[name] = pd.DataFrame(
+            {
+                "advised": advised,
+                "right": advised * part["advising_accuracy"].fillna(0.0),
+                "value": part["value_contribution"],
+            }
+        )
+    inside, overall = rows[group], rows["all"]
+    outside = overall - inside.reindex(overall.index).fillna(0.0)
+    out = []
+    for variant in [v for v in VARIANTS if v in set(panel["variant"])]:
+        record = {"advisor": variant}
+        for label, frame in (("weak group", inside), ("elsewhere", outside)):
+            part = frame.xs(variant, level="variant")
+            record[f"advice per run, {label}"] = f"{part['advised'].mean():.1f}"
+            if label == "weak group":  # measured directly; elsewhere only counts and value add up
+                share = part["right"] / part["advised"].where(part["advised"] > 0)
+                record[f"right, {label}"] = _cell(share)
+            record[f"value, {label}"] = _cell(part["value"])
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def _accuracy_by_group(panel: pd.DataFrame) -> pd.DataFrame:
+    """Share of the contradicting advice that is right, per variant and stored test group."""
+    groups = [g for g in dict.fromkeys(panel["group"]) if g != "all"]
+    rows = []
+    for variant in [v for v in VARIANTS if v in set(panel["variant"])]:
+        part = panel[panel["variant"] == variant]
+        row = {"advisor": variant}
+        for group in groups:
+            row[group] = _cell(part[part["group"] == group]["advising_accuracy"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _weak_group_section(values: pd.DataFrame) -> list[str]:
+    """For the group-biased experts: where each advisor adds or loses value."""
+    from hmlsim.data.builtin import BUILTIN
+
+    lines: list[str] = []
+    panels = values[values["decision"] == "group+group"]
+    for (dataset, alpha), panel in panels.groupby(["dataset", "alpha"], sort=True):
+        spec = BUILTIN.get(dataset)
+        if spec is None or spec.decision_group is None or round(alpha, 6) not in (0.1, 0.3, 0.5):
+            continue
+        if spec.decision_group not in set(panel["group"]):
+            continue
+        lines += [
+            f"**{dataset}, group+group, α = {alpha:g}**: the expert is 60% accurate in "
+            f"`{spec.decision_group}` (weak group) and 95% elsewhere "
+            f"({panel['split_seed'].nunique()} runs; 'right' = share of the contradicting "
+            "advice that equals y; value = the group's contribution to the added value)",
+            "",
+            markdown_table(_group_split(panel, spec.decision_group)),
+            "",
+            "Share of the contradicting advice that is right, in every test group stored:",
+            "",
+            markdown_table(_accuracy_by_group(panel)),
+            "",
+        ]
+    return lines
+
+
 def _table4_section(t4: pd.DataFrame) -> list[str]:
     at = t4[t4["alpha"] == t4["alpha"].min()]
     rows = []
@@ -350,6 +426,15 @@ def _body(tables: dict[str, pd.DataFrame], figures: set[str]) -> list[str]:
         if "figure2.png" in figures:
             lines += ["![Figure 2](figure2.png)", ""]
         lines += _figure2_section(values, FIGURE2_ALPHAS, "added_value")
+        weak = _weak_group_section(values)
+        if weak:
+            lines += ["### Where the value is won and lost: group-biased experts", ""]
+            lines += [
+                "Generated from the same runs: each advisor's contradicting advice and "
+                "value inside the expert's weak group and elsewhere.",
+                "",
+                *weak,
+            ]
         if values["alpha"].max() >= min(C1_ALPHAS):
             lines += ["## Appendix C.1: prohibitive costs", ""]
             if "c1.png" in figures:
