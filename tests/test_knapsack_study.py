@@ -53,6 +53,15 @@ def test_quick_run_writes_the_study(tmp_path):
             assert p["paper_in_ci"] == (p["ci_low"] <= p["paper"] <= p["ci_high"])
     assert predictions["phi_q6"]["paper"] == 0.926
     assert predictions["stable_point"]["paper"] == 0.92
+    timings = summary["timings_s"]
+    assert set(timings) == {
+        "instances",
+        "ladder",
+        "calibration_and_predictions",
+        "learning_curves",
+        "loops",
+    }
+    assert sum(timings.values()) <= summary["seconds"] + 0.5
     lines = pd.read_csv(out / "line_tests.csv")
     assert set(lines.utility) == {"economic", "optimality"}
     on_line = (lines.gap.abs() <= 0.005) & (lines.ci_low <= 0) & (lines.ci_high >= 0)

@@ -267,6 +267,11 @@ def run(config: Config) -> ScenarioResult:
 
 def _run(config: Config) -> ScenarioResult:
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - started - sum(timings.values()), 1)
+
     seed, gen = config.seed, config.generator
 
     # 1. instances and the random-fill baseline
@@ -277,6 +282,8 @@ def _run(config: Config) -> ScenarioResult:
         random_fill(evaluation.weights, evaluation.capacity, eval_rng),
         evaluation.optimum,
     )
+
+    lap("instances")
 
     # 2. the quality ladder (one model per rung q1..qK)
     ladder_rng = make_rng(seed, "ladder")
@@ -294,6 +301,8 @@ def _run(config: Config) -> ScenarioResult:
     names = [f"q{k + 1}" for k in range(len(rungs))]
     recs = [r.model.predict(evaluation) for r in rungs]
 
+    lap("ladder")
+
     # 3-4. calibration on humans alone (+ one rung); predictions with intervals
     fit, arms, central, predictions, calibration = calibrate_and_predict(
         config, evaluation, recs, names, seed
@@ -304,6 +313,8 @@ def _run(config: Config) -> ScenarioResult:
     _, opt_points = _phi(arms.model_opt, arms.team_opt, seed, "optimality")
     _, opt_max_points = _phi(arms.model_opt, arms.max_opt, seed, "optimality max-pick")
     lines = rung_line_tests(arms, names, config.epsilon, seed)
+
+    lap("calibration_and_predictions")
 
     # 5. learning curves: optimal vs the calibrated humans' labels
     humans = solve(train, None, params, make_rng(seed, "curve-humans")).selection
@@ -318,8 +329,11 @@ def _run(config: Config) -> ScenarioResult:
         learners=config.curve_learners,
     )
 
+    lap("learning_curves")
+
     # 6. the performative loop
     paths, ends = run_loops(config, rungs, params, seed)
+    lap("loops")
     normal = ends[ends.variant == "human+ML"]
     for key, column in (
         ("loop_model_utility", "model_utility"),
@@ -400,6 +414,7 @@ def _run(config: Config) -> ScenarioResult:
         "generator": {k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
         "paper": {"phi": [list(p) for p in PAPER_PHI], "alone": list(PAPER_ALONE_ARMS)},
         "seconds": round(time.perf_counter() - started, 1),
+        "timings_s": timings,
     }
     return ScenarioResult(
         summary=summary,
