@@ -84,28 +84,10 @@ def compute_claims(
 
 
 def _figure2_panels(values: pd.DataFrame, alphas: Sequence[float], title: str, path: Path) -> Path:
-    from hmlsim.experiments.collect import plot_value_added, save_figure
+    from hmlsim.experiments.collect import save_figure
+    from hmlsim.scenarios.teamrules_value import value_added_figure
 
-    data = values[
-        (values["group"] == "all")
-        & (values["variant"] != HUMAN)
-        & values["alpha"].round(6).isin([round(a, 6) for a in alphas])
-    ]
-    fig = plot_value_added(
-        data,
-        x="alpha",
-        y="added_value",
-        hue="variant",
-        row="dataset",
-        col="decision",
-        baseline=0.0,
-        title=title,
-    )
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            if line.get_label() == "TR+expertise":
-                line.set_linestyle("--")
-    return save_figure(fig, path)
+    return save_figure(value_added_figure(values, title, alphas), path)
 
 
 def draw_figures(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:

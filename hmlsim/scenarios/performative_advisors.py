@@ -45,19 +45,14 @@ import pandas as pd
 from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError, check_choice, check_number, check_probability
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
 from hmlsim.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("heart", "fico", "hr")
-ADVISOR_CHOICES = (
-    "TR",
-    "TR-no(ADB)",
-    "TR-no(Cost)",
-    "TR-no(ADB,Cost)",
-    "Task-only",
-    "TR-SelectiveOnly",
-)
+#: the paper's advisor variants and hmlsim's TR+expertise
+ADVISOR_CHOICES = CLASSIFICATION_ADVISORS
 #: the fields of a stable point kept in the flat ``runs`` table
 STABLE_FIELDS = ("epoch", "u", "phi", "gap", "ci_low", "ci_high", "on_line")
 #: the columns that name a run in the tables

@@ -227,14 +227,27 @@ def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) ->
     return summary
 
 
-def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """``value_added.png``: added value vs α, ± SE over runs, one panel per context."""
-    from hmlsim.experiments.collect import plot_value_added, save_figure
+def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
+    """Added value vs α, ± SE over runs: rows datasets, columns behaviours, one line per advisor.
 
-    values = result.tables.get("values")
-    if values is None or values.empty:
-        return []
+    Parameters
+    ----------
+    values : DataFrame
+        The per-run ``values`` table (or several runs' concatenated).
+    title : str
+    alphas : sequence of float, optional
+        Only these α (default: every α in the table).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        hmlsim's TR+expertise is dashed, beside the paper's solid variants.
+    """
+    from hmlsim.experiments.collect import plot_value_added
+
     data = values[(values["group"] == "all") & (values["variant"] != HUMAN)]
+    if alphas is not None:
+        data = data[data["alpha"].round(6).isin([round(float(a), 6) for a in alphas])]
     fig = plot_value_added(
         data,
         x="alpha",
@@ -243,6 +256,21 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
         row="dataset",
         col="decision",
         baseline=0.0,
-        title="Value added over the human alone (mean ± SE over runs)",
+        title=title,
     )
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_label() == "TR+expertise":
+                line.set_linestyle("--")
+    return fig
+
+
+def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
+    """``value_added.png``: added value vs α, ± SE over runs, one panel per context."""
+    from hmlsim.experiments.collect import save_figure
+
+    values = result.tables.get("values")
+    if values is None or values.empty:
+        return []
+    fig = value_added_figure(values, "Value added over the human alone (mean ± SE over runs)")
     return [save_figure(fig, Path(out_dir) / "value_added.png")]
