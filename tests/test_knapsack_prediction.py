@@ -122,9 +122,14 @@ def test_calibrating_on_one_rung_removes_it_from_the_predictions():
     assert calibration["targets"] == ["humans_alone", "phi_q1"]
     assert calibration["fitted_params"] == ["noise", "follow_intercept"]
     assert abs(calibration["achieved"]["phi_q1"] - target) < 0.002
+    assert calibration["target_reached"] == {"humans_alone": True, "phi_q1": True}
     ids = {p["id"] for p in predictions}
     assert not {"phi_q1", "delta_q1", "humans_alone"} & ids
     assert {"phi_q2", "max_pick_phi_q1", "stable_point", "humans_alone_bonus_10"} <= ids
     # with no effort response the bonus arms are humans alone
     assert central["humans_alone_bonus_10"] == pytest.approx(central["humans_alone"])
     assert fit.params.follow_intercept > 0
+    # a rung target no follow intercept can reach is reported as not reached
+    config.target_rung = 0.5
+    *_, calibration = calibrate_and_predict(config, inst, [weak, strong], ["q1", "q2"], 1)
+    assert calibration["target_reached"]["phi_q1"] is False

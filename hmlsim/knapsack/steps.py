@@ -109,6 +109,11 @@ def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list
         "tied_params": {"follow_slope": "pi / (sqrt(3) * noise)"},
         "achieved": fit.achieved,
     }
+    # a target outside what the free parameter can reach stops at its bracket's end
+    calibration["target_reached"] = {
+        name: bool(abs(fit.achieved[name] - calibration["target_values"][name]) < 0.002)
+        for name in fit.targets.names
+    }
     return fit, arms, central, predictions, calibration
 
 
