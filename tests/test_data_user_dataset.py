@@ -404,7 +404,7 @@ def test_cli_runs_teamrules_value_on_the_example(tmp_path) -> None:
     assert set(values["dataset"]) == {"example_loans"}
     assert {"all", "young", "senior", "young_south"} <= set(values["group"])
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["contexts"] == ["example_loans/difficulty"]
+    assert summary["contexts"] == ["example_loans/difficulty+accuracy"]
     assert summary["user_datasets"]["example_loans"]["toml"] == str(EXAMPLE)
     config = json.loads((out / "config.json").read_text())
     assert config["datasets"] == [str(EXAMPLE)]

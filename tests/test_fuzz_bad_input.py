@@ -150,10 +150,7 @@ def _fields(name: str) -> list[tuple[str, object, object]]:
 def scenario_cases(draw):
     name = draw(st.sampled_from(SCENARIOS))
     field, annotation, default = draw(st.sampled_from(_fields(name)))
-    if field == "torch_threads":
-        value = draw(st.one_of(NEGATIVE_INT, HUGE.map(str), WORD, NON_FINITE))  # 0: see below
-    else:
-        value = draw(bad_values(annotation, default))
+    value = draw(bad_values(annotation, default))
     return name, field, value
 
 
@@ -207,11 +204,6 @@ def test_fixed_points_states_its_limits(option, value, message):
     assert f"--{option}: {message}" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hmlsim/scenarios/knapsack_study.py accepts torch_threads = 0 (documented there "
-    "as 'leave as set'); issue 14 lists it as accepted nonsense: for that file's owner",
-)
 def test_zero_torch_threads_is_rejected(no_run, scratch):
     argv = ["run", "knapsack_study", "--quick", "--torch-threads=0", "--out", str(scratch)]
     assert_rejected(argv, "--torch-threads")

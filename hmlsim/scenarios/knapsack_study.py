@@ -109,7 +109,7 @@ class Config:
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"``.
     torch_threads : int
-        Torch CPU threads during the run (restored afterwards); 0 = leave as set.
+        Torch CPU threads during the run (restored afterwards), at least 1.
         One thread is fastest for this small network: on a loaded 2-core
         machine two threads made one training 20× slower.
     """
@@ -198,9 +198,9 @@ class Config:
         if not 0.0 < self.capacity_low <= self.capacity_high < 1.0:
             raise ConfigError("capacity_low", "need 0 < capacity_low <= capacity_high < 1")
         check_positive("epsilon", self.epsilon)
-        if int(self.torch_threads) != self.torch_threads or self.torch_threads < 0:
+        if int(self.torch_threads) != self.torch_threads or self.torch_threads < 1:
             raise ConfigError(
-                "torch_threads", f"must be an integer >= 0, got {self.torch_threads!r}"
+                "torch_threads", f"must be an integer >= 1, got {self.torch_threads!r}"
             )
         if self.device not in ("cpu", "cuda", "auto"):
             raise ConfigError("device", f"must be cpu, cuda or auto; got {self.device!r}")
@@ -261,7 +261,7 @@ def _pairs(est, first: str, second: str) -> list[list[float]]:
 
 def run(config: Config) -> ScenarioResult:
     """Run the study (no file I/O); see the module docstring."""
-    with limited_threads(int(config.torch_threads) or None):
+    with limited_threads(int(config.torch_threads)):
         return _run(config)
 
 
