@@ -241,3 +241,19 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("delta", float("nan")),
+        ("beta", float("nan")),
+        ("beta", float("inf")),
+        ("k", 0.0),
+        ("gamma", float("nan")),
+        ("delta", -1.0),
+    ],
+)
+def test_expert_rejects_non_finite_or_out_of_range_adb_parameters(heart, field, value):
+    with pytest.raises(ConfigError, match=field):
+        make_expert(heart, **{field: value})

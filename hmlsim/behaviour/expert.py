@@ -33,7 +33,7 @@ from hmlsim.behaviour.confidence import (
 )
 from hmlsim.data.loaders import Dataset
 from hmlsim.data.splits import Split
-from hmlsim.errors import ConfigError, check_choice, check_positive
+from hmlsim.errors import ConfigError, check_choice, check_number
 from hmlsim.seeding import SeedLike, make_rng
 
 DECISIONS: tuple[str, ...] = ("difficulty", "group")
@@ -76,12 +76,11 @@ class Expert:
     name: str = "expert"
 
     def __post_init__(self) -> None:
-        if self.delta < 0:
-            raise ConfigError("delta", f"must be >= 0, got {self.delta!r}")
-        check_positive("k", self.k)
-        check_positive("gamma", self.gamma)
-        if self.beta < 0:
-            raise ConfigError("beta", f"must be >= 0, got {self.beta!r}")
+        # finite numbers only: NaN passes a plain "< 0" test and would make p(a) NaN
+        check_number("delta", self.delta, minimum=0.0)
+        check_number("k", self.k, minimum=0.0, strict_minimum=True)
+        check_number("gamma", self.gamma, minimum=0.0, strict_minimum=True)
+        check_number("beta", self.beta, minimum=0.0)
 
     @property
     def adb_params(self) -> dict[str, float]:

@@ -444,6 +444,19 @@ def c5_claims(values: pd.DataFrame) -> list[Claim]:
         )
     auc = values.drop_duplicates(["split_seed", "noise"])
     base = auc[auc["noise"] == min(noises)]["auc"].to_numpy()
+    if len(noises) > 1:
+        per_split = auc.set_index(["noise", "split_seed"])["auc"]
+        fall = (per_split.loc[noises[0]] - per_split.loc[noises[-1]]).to_numpy()
+        out.append(
+            margins_claim(
+                "c5/heart/auc_falls_as_adb_drifts",
+                "the drifted experts make p̂(a) less accurate: its AUC falls with the drift "
+                "(Figure 9's legend)",
+                {f"AUC at noise {noises[0]:g} − at {noises[-1]:g}": fall},
+                note="margin: p̂(a)'s validation AUC on the undrifted expert − on the most "
+                "drifted one, paired by split",
+            )
+        )
     out.append(
         margins_claim(
             "c5/heart/discretion_auc_above_0.9",

@@ -308,6 +308,7 @@ def _c5_section(c5: pd.DataFrame) -> list[str]:
             {
                 "ADB noise": f"{noise:g}",
                 "AUC of p̂(a)": _cell(part.drop_duplicates("split_seed")["auc"]),
+                "mean abs. error of p̂(a)": _cell(part.drop_duplicates("split_seed")["mae"]),
                 "TR, no gate": _cell(per_run.get(False, pd.Series(dtype=float))),
                 "TR, gate": _cell(per_run.get(True, pd.Series(dtype=float))),
             }

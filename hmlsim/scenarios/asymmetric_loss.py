@@ -165,7 +165,7 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
 
     summary = result.summary
     variants = [v for v in DISPLAY if v in summary["ttl"]]
-    fig = Figure(figsize=(6.0, 3.6), layout="constrained")
+    fig = Figure(figsize=(7.6, 3.6), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(variants))
     bottom = np.zeros(len(variants))
@@ -187,5 +187,5 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     lam0, lam1 = summary["loss_weights"]
     ax.set_ylabel(f"total team loss (λ0 = {lam0:g}, λ1 = {lam1:g})")
     ax.set_title(f"Table 4: heart, α = {summary['alpha']:g}, {summary['runs']} runs")
-    ax.legend(fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return [save_figure(fig, Path(out_dir) / "ttl.png")]

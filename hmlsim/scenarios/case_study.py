@@ -189,6 +189,6 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
                 ax.bar(x, part["mean"], width, yerr=part["se"], capsize=3, label=sex)
             ax.set_xticks(np.arange(len(variants)), variants, fontsize=7)
             ax.set_title(f"{doctor}: {metric.replace('_', ' ')}", fontsize=9)
-    axes[0][0].legend(fontsize=7)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     fig.suptitle(f"Case study, heart, α = {alpha:g} (mean ± SE over runs)")
     return [save_figure(fig, Path(out_dir) / "strategies.png")]

@@ -191,10 +191,13 @@ def summarize(values: pd.DataFrame, config: Config) -> dict:
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """``value_added.png``: added value vs α per noise level (solid: gate, dashed: none)."""
+    """``value_added.png``: added value vs α per noise level (thick solid: gate, dashed: none).
+
+    Each noise level has its own colour and marker.
+    """
     from matplotlib.figure import Figure
 
-    from hmlsim.experiments.collect import save_figure
+    from hmlsim.experiments.collect import MARKERS, save_figure
 
     values = result.tables["values"]
     advisors = values[values["variant"] != HUMAN]
@@ -207,8 +210,9 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
             advisors[advisors["variant"] == variant], ["gate", "noise", "alpha"], "added_value"
         )
         for i, noise in enumerate(sorted(stats["noise"].unique())):
-            colour = f"C{i}"
-            for gate, style in ((True, "-"), (False, "--")):
+            colour, marker = f"C{i}", MARKERS[i % len(MARKERS)]
+            # the gate is drawn thicker beneath: where it never switches TR off, the two coincide
+            for gate, style, width in ((True, "-", 2.6), (False, "--", 1.2)):
                 line = stats[(stats["gate"] == gate) & (stats["noise"] == noise)]
                 if line.empty:
                     continue
@@ -217,7 +221,15 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
                     "" if gate else ", no gate"
                 )
                 ax.plot(
-                    line["alpha"], line["mean"], style, color=colour, marker="o", ms=3, label=label
+                    line["alpha"],
+                    line["mean"],
+                    style,
+                    color=colour,
+                    marker=marker,
+                    ms=4,
+                    linewidth=width,
+                    alpha=0.55 if gate else 1.0,
+                    label=label,
                 )
                 ax.fill_between(
                     line["alpha"],

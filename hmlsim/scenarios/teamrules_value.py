@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hmlsim.advisors import HUMAN, PAPER_VARIANTS, VARIANTS
+from hmlsim.advisors import EXPERTISE_VARIANT, HUMAN, PAPER_VARIANTS, VARIANTS
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.scenarios import _teamrules_common as common
 
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: variant the claims are about
 TR = "TR"
+#: how figures name hmlsim's own variant, so that no reader takes it for the paper's
+EXPERTISE_LABEL = "TR+expertise (hmlsim's)"
 
 
 @dataclass(frozen=True)
@@ -241,14 +243,15 @@ def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
     Returns
     -------
     matplotlib.figure.Figure
-        hmlsim's TR+expertise is dashed, beside the paper's solid variants.
+        hmlsim's TR+expertise is labelled as hmlsim's, beside the paper's variants.
     """
     from hmlsim.experiments.collect import plot_value_added
 
     data = values[(values["group"] == "all") & (values["variant"] != HUMAN)]
     if alphas is not None:
         data = data[data["alpha"].round(6).isin([round(float(a), 6) for a in alphas])]
-    fig = plot_value_added(
+    data = data.assign(variant=data["variant"].replace({EXPERTISE_VARIANT: EXPERTISE_LABEL}))
+    return plot_value_added(
         data,
         x="alpha",
         y="added_value",
@@ -258,11 +261,6 @@ def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
         baseline=0.0,
         title=title,
     )
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            if line.get_label() == "TR+expertise":
-                line.set_linestyle("--")
-    return fig
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
