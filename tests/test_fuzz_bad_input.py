@@ -450,3 +450,17 @@ def test_load_dataset_rejects_an_unknown_dataset(dataset):
     with pytest.raises(ConfigError) as error:
         load_dataset(dataset)
     assert error.value.field == "dataset"
+
+
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [
+        ("--n-valid=5", "n_valid"),
+        ("--loop-starts=1.5", "loop_starts"),
+        ("--epsilon=1.5", "epsilon"),
+        ("--bonuses=1e24", "bonuses"),
+    ],
+)
+def test_knapsack_options_are_named_in_their_own_error(no_run, scratch, option, field):
+    argv = ["run", "knapsack_study", "--quick", option, "--out", str(scratch)]
+    assert_rejected(argv, field.replace("_", "-"))

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hmlsim.errors import ConfigError, check_positive, check_probability
+from hmlsim.errors import ConfigError, check_number, check_probability
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
 from hmlsim.knapsack.headroom import learning_curve
@@ -45,6 +45,9 @@ from hmlsim.knapsack.steps import calibrate_and_predict, loop_summary, run_loops
 from hmlsim.knapsack.utility import economic_performance, random_fill
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
+
+#: the largest bonus accepted, in cents (the paper's arms pay 0, 10 and 20)
+MAX_BONUS_CENTS = 1_000.0
 
 log = logging.getLogger(__name__)
 
@@ -165,20 +168,19 @@ class Config:
                 raise ConfigError(name, f"must be an integer >= 1, got {value!r}")
         if int(self.n_refits) != self.n_refits or self.n_refits < 0:
             raise ConfigError("n_refits", f"must be an integer >= 0, got {self.n_refits!r}")
-        if self.n_valid < 10 or self.n_eval < 10:
-            raise ConfigError("n_eval", "n_valid and n_eval must be >= 10")
+        for name in ("n_valid", "n_eval"):
+            if getattr(self, name) < 10:
+                raise ConfigError(name, f"must be >= 10, got {getattr(self, name)!r}")
         if not self.qualities:
             raise ConfigError("qualities", "give at least one quality")
-        for q in (*self.qualities, *self.loop_starts):
-            if not 0.0 < q <= 1.0:
-                raise ConfigError(
-                    "qualities", f"qualities and loop_starts must lie in (0, 1]; got {q!r}"
-                )
+        for name in ("qualities", "loop_starts"):
+            for q in getattr(self, name):
+                if not 0.0 < q <= 1.0:
+                    raise ConfigError(name, f"each must lie in (0, 1]; got {q!r}")
         if not self.loop_starts:
             raise ConfigError("loop_starts", "give at least one start quality")
         for b in self.bonuses:
-            if b < 0:
-                raise ConfigError("bonuses", f"must be >= 0 cents, got {b!r}")
+            check_number("bonuses", b, minimum=0.0, maximum=MAX_BONUS_CENTS)
         for name in ("target_alone", "target_rung"):
             check_probability(name, getattr(self, name))
         names = [f"q{k + 1}" for k in range(len(self.qualities))]
@@ -197,7 +199,7 @@ class Config:
             raise ConfigError("offset", "offset and noise_sd must be >= 0")
         if not 0.0 < self.capacity_low <= self.capacity_high < 1.0:
             raise ConfigError("capacity_low", "need 0 < capacity_low <= capacity_high < 1")
-        check_positive("epsilon", self.epsilon)
+        check_number("epsilon", self.epsilon, minimum=0.0, maximum=1.0, strict_minimum=True)
         if int(self.torch_threads) != self.torch_threads or self.torch_threads < 1:
             raise ConfigError(
                 "torch_threads", f"must be an integer >= 1, got {self.torch_threads!r}"
