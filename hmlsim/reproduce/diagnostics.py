@@ -26,6 +26,7 @@ import pandas as pd
 
 from hmlsim.advisors import evaluate_advisors
 from hmlsim.advisors.loss import decision_loss
+from hmlsim.advisors.outcome import out_of_fold_proba
 from hmlsim.scenarios import _teamrules_common as common
 from hmlsim.seeding import derive_seed, make_rng
 from hmlsim.threads import limited_threads
@@ -79,7 +80,10 @@ def same_draw_advantage(
         h_train, c_train = expert.decide(train, make_rng(derive_seed(base, "train")))
         X_tr, y_tr = np.asarray(train.X, float), np.asarray(train.y).astype(int)
         X_te, y_te = np.asarray(test.X, float), np.asarray(test.y).astype(int)
-        p_tr = fit.outcome_model.predict_proba(X_tr)[:, 1]
+        # ψ on the training rows sees p̂(y | x) out of fold, as in the fit (same seed, same values)
+        p_tr = out_of_fold_proba(
+            fit.outcome_model, X_tr, y_tr, rng=make_rng(derive_seed(base, "out-of-fold"))
+        )
         p_te = fit.outcome_model.predict_proba(X_te)[:, 1]
         fresh = [
             expert.decide(train, make_rng(seed, "fresh", split, r)) for r in range(fresh_draws)
