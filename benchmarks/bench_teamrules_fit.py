@@ -1,9 +1,9 @@
 """CPU time of a whole TeamRules fit on Heart and FICO: the fast path against today's reference.
 
 One ``TeamRulesAdvisor(alpha, n_iter=T, rule_penalty=0.001).fit`` as the
-scenarios run it: candidate mining, p̂(y | x) and the expert's reliability
-p̂(h = y | x, c^H) (grid-searched boosting plus 5-fold out-of-fold
-predictions each) and the annealing; the discretion model p̂(a) is fitted
+scenarios run it: candidate mining, p̂(y | x) (grid-searched boosting plus
+5-fold out-of-fold predictions) and the annealing — the paper's TR; hmlsim's
+TR+expertise (``use_expertise=True``) adds the expert's reliability model; the discretion model p̂(a) is fitted
 once beforehand (:func:`hmlsim.behaviour.fit_discretion_model`, unchanged,
 counted in both totals). The same fit runs twice in this process, on one
 thread (:func:`hmlsim.threads.limited_threads`):
