@@ -61,3 +61,35 @@ def test_app_params_match_the_model_and_views_draw():
     network = app.network_figure(model)
     assert network.axes[0].get_title().startswith("firm → advisors → experts")
     assert app.rate_measures(model) == ["advising_rate[difficulty]", "acceptance_rate[difficulty]"]
+
+
+def test_a_bad_dataset_toml_is_refused_before_the_server_starts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("hmlsim.visualization.assets.missing_assets", lambda: [])
+    bad = tmp_path / "mine.toml"
+    bad.write_text('[dataset]\nname = "mine"\n')
+    assert main(["viz", "--dataset", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--dataset" in err and "mine.toml" in err
+    assert main(["viz", "--dataset", "heart"]) == 2
+    assert "dataset TOML file" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_the_page_offers_the_dataset_tomls_it_is_given_and_the_model_runs_on_one(monkeypatch):
+    from hmlsim.data.example import example_dataset_toml
+    from hmlsim.visualization import app, cli
+
+    example = str(example_dataset_toml())
+    monkeypatch.setenv(cli.DATASETS_ENV, example)
+    assert app.user_datasets() == [example]
+    model = app.VizModel(
+        **{
+            **{k: (v["value"] if isinstance(v, dict) else v) for k, v in app.model_params.items()},
+            "dataset": example,
+            "n_iter": 30,
+            "cases_per_epoch": 90,
+        }
+    )
+    assert model.error == "", model.error  # built on the user's data, not the fallback
+    model.step()
+    assert model.domain.data.name == "example_loans"

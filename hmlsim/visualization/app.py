@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 
 import networkx as nx
 import numpy as np
@@ -83,6 +84,13 @@ class VizModel(CollaborationModel):
         super().__init__(domain=domain, advisor=advisor, audit_delay=1, **kwargs)
 
 
+def user_datasets() -> list[str]:
+    """The dataset TOML files ``hmlsim viz --dataset`` passed to this page (checked there)."""
+    from hmlsim.visualization.cli import DATASETS_ENV
+
+    return [p for p in os.environ.get(DATASETS_ENV, "").split(os.pathsep) if p]
+
+
 model_params = {
     "domain": {
         "type": "Select",
@@ -94,8 +102,9 @@ model_params = {
         "type": "Select",
         "value": "heart",
         "label": "Dataset (classification)",
-        # FICO is offered only where its file is found (it is never shipped)
-        "values": ["heart", "hr", *(["fico"] if resolve_fico_path() else [])],
+        # FICO is offered only where its file is found (it is never shipped); dataset
+        # TOML files given to `hmlsim viz --dataset` follow
+        "values": ["heart", "hr", *(["fico"] if resolve_fico_path() else []), *user_datasets()],
     },
     "advisor": {"type": "Select", "value": "TR", "label": "Advisor", "values": list(ADVISORS)},
     "decision": {

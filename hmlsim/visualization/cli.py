@@ -40,6 +40,26 @@ def solara_command(host: str, port: int) -> list[str]:
 OFFLINE_ENV: dict[str, str] = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 
 
+#: the page offers the dataset TOML files named here (``hmlsim viz --dataset``)
+DATASETS_ENV = "HMLSIM_VIZ_DATASETS"
+
+
+def _checked_datasets(paths: list[str]) -> list[str]:
+    """Each ``--dataset`` file read and checked now, as absolute paths (ConfigError names it)."""
+    from hmlsim.data.user import is_dataset_toml, load_dataset_spec
+
+    checked = []
+    for value in paths:
+        if not is_dataset_toml(value):
+            raise ConfigError("--dataset", f"must be a dataset TOML file, got {value!r}")
+        try:
+            load_dataset_spec(value)
+        except ConfigError as error:
+            raise ConfigError("--dataset", f"{value}: {error}") from None
+        checked.append(str(Path(value).resolve()))
+    return checked
+
+
 def _viz(args: argparse.Namespace, extra: list[str]) -> int:
     from hmlsim.visualization.assets import cache_dir, install_assets, missing_assets
 
@@ -60,9 +80,12 @@ def _viz(args: argparse.Namespace, extra: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    datasets = _checked_datasets(args.dataset or [])
     print(f"hmlsim viz: serving on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
     try:
         env = {**os.environ, **OFFLINE_ENV}
+        if datasets:
+            env[DATASETS_ENV] = os.pathsep.join(datasets)
         return subprocess.call(solara_command(args.host, args.port), env=env)
     except KeyboardInterrupt:
         return 0
@@ -84,5 +107,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--setup",
         action="store_true",
         help="fetch the front-end files into Solara's cache and exit",
+    )
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        metavar="FILE.toml",
+        help="also offer this dataset TOML file in the page's dataset menu (repeatable; "
+        "docs/experts.md, 'Your own data set')",
     )
     parser.set_defaults(handler=_viz)
