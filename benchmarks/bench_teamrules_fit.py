@@ -3,10 +3,11 @@
 One ``TeamRulesAdvisor(alpha, n_iter=T, rule_penalty=0.001).fit`` as the
 scenarios run it: candidate mining, p̂(y | x) (grid-searched boosting plus
 5-fold out-of-fold predictions) and the annealing — the paper's TR; hmlsim's
-TR+expertise (``use_expertise=True``) adds the expert's reliability model; the discretion model p̂(a) is fitted
-once beforehand (:func:`hmlsim.behaviour.fit_discretion_model`, unchanged,
-counted in both totals). The same fit runs twice in this process, on one
-thread (:func:`hmlsim.threads.limited_threads`):
+TR+expertise (``use_expertise=True``) adds the expert's reliability model. The
+discretion model p̂(a) is fitted once beforehand
+(:func:`hmlsim.behaviour.fit_discretion_model`, unchanged, counted in both
+totals). The same fit runs twice in this process, on one thread
+(:func:`hmlsim.threads.limited_threads`):
 
 - **reference**: the implementation before issue 12, put in place of the fast
   parts: :func:`hmlsim.advisors.mining.mine_candidates_reference` (forest
@@ -64,7 +65,7 @@ from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
 
 TARGETS = {"heart": (4.0, 0.5), "fico": (15.0, 2.0)}  # whole fit, annealing (CPU s)
-PHASES = ("mining", "p(y|x), p(h=y)", "annealing")
+PHASES = ("mining", "p(y|x)", "annealing")
 
 
 # ----------------------------------------------------------------------------- reference parts
@@ -223,7 +224,7 @@ def instrumented(clock: dict, reference: bool, calls: list):
         "anneal_rule_sets": _timed(anneal, "annealing", clock, calls),
     }
     for name in ("fit_outcome_model", "out_of_fold_proba", "fit_expertise_model"):
-        patches[name] = _timed(getattr(teamrules, name), "p(y|x), p(h=y)", clock)
+        patches[name] = _timed(getattr(teamrules, name), "p(y|x)", clock)
     with contextlib.ExitStack() as stack:
         for name, fn in patches.items():
             stack.enter_context(mock.patch.object(teamrules, name, fn))
