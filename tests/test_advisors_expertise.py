@@ -94,18 +94,23 @@ def test_expertise_model_learns_where_the_expert_errs():
 
 
 @pytest.mark.slow
-def test_heart_group_expert_tr_never_below_the_human():
-    """The measured failure: Heart, group-biased expert, α = 0.5, seed 20 (was -0.024 ± 0.004)."""
+def test_heart_group_expert_paper_psi_falls_below_the_human_and_tr_expertise_does_not():
+    """Heart, group-biased expert, α = 0.5, seed 20: the paper's ψ (TR) dips below the
+    expert alone by more than its SE (-0.024 ± 0.004 measured); conditioning ψ on the
+    expert's decision (TR+expertise) keeps the team at or above it (reproduction D1)."""
     from hmlsim.behaviour import make_expert
     from hmlsim.data import load_dataset
 
     ds = load_dataset("heart", seed=20)
     expert = make_expert(ds, decision="group", confidence="accuracy", rng=0)
-    table = evaluate_advisors(ds, expert, [0.5], variants=("TR",), n_repetitions=10, rng=20)
+    table = evaluate_advisors(
+        ds, expert, [0.5], variants=("TR", "TR+expertise"), n_repetitions=10, rng=20
+    )
     s = summarize(table)
     value = s[(s.group == "all") & (s.metric == "added_value")].set_index("variant")
     assert value.loc[HUMAN, "mean"] == 0.0
-    assert value.loc["TR", "mean"] >= -value.loc["TR", "se"]
+    assert value.loc["TR", "mean"] < -value.loc["TR", "se"]
+    assert value.loc["TR+expertise", "mean"] >= -value.loc["TR+expertise", "se"]
 
 
 def test_an_advisor_with_one_empty_rule_set_still_advises():
