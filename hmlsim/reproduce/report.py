@@ -370,10 +370,11 @@ def _header(
     counts: dict[str, int],
     fico_note: str,
 ) -> list[str]:
-    last = timing[-1] if timing else {}
-    wall = sum(t.get("wall_s", 0.0) for t in timing)
-    # the code versions that computed units (a start that only rewrote the report computed none)
-    commits = sorted({t.get("commit", "unknown") for t in timing if t.get("units_done", 0) > 0})
+    computing = [t for t in timing if t.get("units_done", 0) > 0]
+    # the command and settings of the starts that computed units (not a report-only rerun)
+    last = computing[-1] if computing else (timing[-1] if timing else {})
+    wall = sum(t.get("wall_s", 0.0) for t in computing)
+    commits = sorted({t.get("commit", "unknown") for t in computing})
     lines = [
         "# The TeamRules paper, reproduced on its own method",
         "",
@@ -383,11 +384,12 @@ def _header(
         f"- command: `{last.get('command', 'unknown')}`",
         f"- code version of the runs: {', '.join(commits) if commits else 'unknown'}"
         + (" — **runs from more than one code version**" if len(commits) > 1 else ""),
-        f"- report written by: {code_version()}",
+        f"- report written by: code version {code_version()}, "
+        f"`{timing[-1].get('command', 'unknown') if timing else 'write_report'}`",
         f"- units finished: {len(done)} of {len(planned)}",
-        f"- wall time: {wall / 60:.1f} min over {len(timing)} invocation(s), "
+        f"- wall time: {wall / 60:.1f} min over {len(computing)} start(s) that computed units, "
         f"{last.get('workers', '?')} worker(s); the units' own times add up to "
-        f"{sum(t.get('units_s', 0.0) for t in timing) / 60:.1f} min",
+        f"{sum(t.get('units_s', 0.0) for t in computing) / 60:.1f} min",
         f"- machine: {platform.machine()}, {last.get('cpus', '?')} CPUs, Python "
         f"{platform.python_version()}",
         f"- FICO: {fico_note or 'run'}",
