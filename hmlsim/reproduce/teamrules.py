@@ -12,6 +12,7 @@ from typing import Any
 
 from hmlsim.errors import check_writable_folder
 from hmlsim.experiments.scenario import write_json
+from hmlsim.experiments.store import ResultStore
 from hmlsim.experiments.sweep import SweepReport, SweepSpec, run_sweep
 
 #: the master seed of the reproduction (each unit's seed derives from it and the unit)
@@ -47,16 +48,6 @@ def reproduction_spec(quick: bool = False) -> tuple[SweepSpec, str]:
         name="reproduce-teamrules-quick" if quick else "reproduce-teamrules",
     )
     return spec, note
-
-
-def _units_seconds(out: Path, keys: set[str]) -> float:
-    """Sum of the wall seconds the units finished in this invocation took, each on its worker."""
-    total = 0.0
-    for key in keys:
-        record = out / "runs" / "runs" / key / "run.json"
-        if record.exists():
-            total += float(json.loads(record.read_text()).get("elapsed_s", 0.0))
-    return total
 
 
 def reproduce_teamrules(
@@ -106,7 +97,8 @@ def reproduce_teamrules(
     if diagnoses is not None:
         notes = Path(diagnoses).read_text()
     spec, fico_note = reproduction_spec(quick)
-    before = _done(out)
+    store = ResultStore(out / "runs")
+    before = store.done_keys()
     started, cpu_started = time.time(), time.process_time()
     report = run_sweep(spec, out / "runs", workers=workers, scheduler=scheduler, progress=progress)
     timing_path = out / "timing.json"
@@ -118,7 +110,9 @@ def reproduce_teamrules(
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "wall_s": round(time.time() - started, 1),
             "driver_cpu_s": round(time.process_time() - cpu_started, 1),
-            "units_s": round(_units_seconds(out, _done(out) - before), 1),
+            "units_s": round(
+                sum(store.run_info(k)["elapsed_s"] for k in store.done_keys() - before), 1
+            ),
             "workers": 0 if scheduler else int(workers),
             "scheduler": scheduler or "",
             "cpus": os.cpu_count(),
@@ -130,10 +124,3 @@ def reproduce_teamrules(
     write_json(timing_path, timing)
     written = write_report(out, fico_note=fico_note, diagnoses=notes or "")
     return report, written
-
-
-def _done(out: Path) -> set[str]:
-    runs = out / "runs" / "runs"
-    if not runs.exists():
-        return set()
-    return {p.name for p in runs.iterdir() if (p / "run.json").exists()}
