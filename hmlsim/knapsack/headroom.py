@@ -22,7 +22,8 @@ import pandas as pd
 
 from hmlsim.errors import ConfigError
 from hmlsim.knapsack.instances import Instances
-from hmlsim.knapsack.recommender import KnapsackRecommender, decode
+from hmlsim.knapsack.learners import check_learner, make_recommender
+from hmlsim.knapsack.recommender import decode
 from hmlsim.knapsack.utility import economic_performance
 
 
@@ -53,9 +54,10 @@ def learning_curve(
         Training epochs.
     device : str
         Torch device.
-    learners : sequence of {"sorted", "unsorted"}
-        The paper's MLP on density-sorted items, and the same network on the
-        items in their given order (no density prior).
+    learners : sequence of {"sorted", "unsorted", "set"}
+        The paper's MLP on density-sorted items, the same network on the items
+        in their given order (no density prior), and the per-item set learner
+        (:mod:`hmlsim.knapsack.learners`).
 
     Returns
     -------
@@ -75,19 +77,15 @@ def learning_curve(
     if not sizes or min(sizes) < 1 or max(sizes) > len(train):
         raise ConfigError("curve_sizes", f"sizes must lie in 1..{len(train)}, got {sizes}")
     for learner in learners:
-        if learner not in ("sorted", "unsorted"):
-            raise ConfigError("curve_learners", f"must be sorted or unsorted, got {learner!r}")
+        check_learner("curve_learners", learner)
     seed = int(rng.integers(2**63))
     rows = []
     for learner, (name, lab) in itertools.product(learners, labels.items()):
         lab = np.asarray(lab, dtype=bool)
         label_quality = float(economic_performance(train.values, lab, train.optimum).mean())
         for n in sizes:
-            model = KnapsackRecommender(
-                epochs=epochs,
-                device=device,
-                random_state=seed,
-                sort_by_density=learner == "sorted",
+            model = make_recommender(
+                learner, epochs=epochs, device=device, random_state=seed, field="curve_learners"
             )
             model.fit(train.subset(slice(0, n)), lab[:n])
             scores = model.predict_scores(valid)

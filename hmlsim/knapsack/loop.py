@@ -29,7 +29,9 @@ import pandas as pd
 
 from hmlsim.errors import ConfigError, check_positive
 from hmlsim.knapsack.instances import Instances, generate_instances
+from hmlsim.knapsack.learners import check_learner, make_recommender
 from hmlsim.knapsack.recommender import KnapsackRecommender
+from hmlsim.knapsack.set_learner import SetRecommender
 from hmlsim.knapsack.solvers import SolveResult, SolverParams, solve
 from hmlsim.knapsack.utility import economic_performance, optimality
 from hmlsim.model.stability import LineGap, line_gap
@@ -61,9 +63,10 @@ class LoopSettings:
     generator : dict
         Keyword arguments of :func:`~hmlsim.knapsack.instances.generate_instances`
         for the cases (default: its defaults).
-    sort_by_density : bool
-        The retrained models read density-sorted items (the paper's MLP) or
-        the items in their given order.
+    learner : {"sorted", "unsorted", "set"}
+        The model the firm retrains (:mod:`hmlsim.knapsack.learners`): the
+        paper's MLP on density-sorted items (default), the same network on
+        unsorted items, or the per-item set learner.
     """
 
     n_cases: int = 2000
@@ -77,9 +80,10 @@ class LoopSettings:
     device: str = "cpu"
     bonus: float = 0.0
     generator: dict = field(default_factory=dict)
-    sort_by_density: bool = True
+    learner: str = "sorted"
 
     def __post_init__(self) -> None:
+        check_learner("learner", self.learner)
         for name in ("n_cases", "max_epochs", "patience", "train_epochs", "batch_size"):
             value = getattr(self, name)
             if int(value) != value or value < 1:
@@ -205,15 +209,15 @@ def measure(cases: Instances, recommendation: np.ndarray, result: SolveResult) -
 
 def retrain(
     cases: Instances, labels: np.ndarray, rng: np.random.Generator, settings: LoopSettings
-) -> KnapsackRecommender:
-    """Step 5: a fresh model trained on the experts' submitted solutions only."""
-    model = KnapsackRecommender(
+) -> KnapsackRecommender | SetRecommender:
+    """Step 5: a fresh model of ``settings.learner`` trained on the submitted solutions only."""
+    model = make_recommender(
+        settings.learner,
         epochs=settings.train_epochs,
         batch_size=settings.batch_size,
         learning_rate=settings.learning_rate,
         device=settings.device,
         random_state=int(rng.integers(2**63)),
-        sort_by_density=settings.sort_by_density,
     )
     return model.fit(cases, labels)
 

@@ -76,7 +76,7 @@ def plot_paths(paths: pd.DataFrame, path: Path, paper_point: float = 0.92) -> Pa
                 ms=3,
                 lw=1,
                 color=colours[start],
-                label=f"model, start {start:.2f}" if first else None,
+                label=f"model, from {group.start_quality.iloc[0]:.3f}" if first else None,
             )
             ax.plot(
                 group.epoch,
@@ -84,7 +84,7 @@ def plot_paths(paths: pd.DataFrame, path: Path, paper_point: float = 0.92) -> Pa
                 ls="--",
                 lw=1,
                 color=colours[start],
-                label=f"team, start {start:.2f}" if first else None,
+                label=f"team, from {group.start_quality.iloc[0]:.3f}" if first else None,
             )
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.axhline(paper_point, color="black", lw=0.8, ls=":", label="paper's stable point")

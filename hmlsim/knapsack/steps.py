@@ -117,17 +117,40 @@ def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list
     return fit, arms, central, predictions, calibration
 
 
-def run_loops(config, rungs: list, params: SolverParams, seed: int):
+def run_loops(
+    config, rungs: list, params: SolverParams, seed: int, extra_starts: dict | None = None
+):
     """The performative loop from each start, variant and seed; its end on the 45° line.
+
+    Parameters
+    ----------
+    config : Config
+    rungs : list of Rung
+        The ladder; each of ``config.loop_starts`` starts from the nearest rung.
+    params : SolverParams
+    seed : int
+    extra_starts : dict of str to Rung, optional
+        Further first models by name (e.g. ``"optimal_labels"``: the loop's
+        learner trained on optimal labels), each a start of its own with
+        ``start = rung.target``.
 
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
-        One row per epoch of every path, and one row per path's end point.
+        One row per epoch of every path, and one row per path's end point;
+        ``first_model`` is ``"ladder"`` or the name of the extra start.
     """
     loop_rows, end_rows = [], []
-    for start in config.loop_starts:
-        k = int(np.argmin([abs(r.target - start) for r in rungs]))
+    starts = [
+        (start, int(np.argmin([abs(r.target - start) for r in rungs])))
+        for start in config.loop_starts
+    ]
+    first = {k: rungs[k] for _, k in starts}
+    origin = {k: "ladder" for _, k in starts}
+    for name, rung in (extra_starts or {}).items():
+        starts.append((rung.target, name))
+        first[name], origin[name] = rung, name
+    for start, k in starts:
         for variant in ("human+ML", "max-pick"):
             settings = LoopSettings(
                 n_cases=config.n_cases,
@@ -138,23 +161,28 @@ def run_loops(config, rungs: list, params: SolverParams, seed: int):
                 train_epochs=config.train_epochs,
                 device=config.device,
                 generator=config.generator,
-                sort_by_density=config.loop_learner == "sorted",
+                learner=config.loop_learner,
             )
             for rep in range(config.n_seeds):
                 path = run_loop(
-                    rungs[k].model, params, make_rng(seed, "loop", k, variant, rep), settings
+                    first[k].model, params, make_rng(seed, "loop", k, variant, rep), settings
                 )
                 loop_rows.append(
                     path.table().assign(
-                        start=start, start_quality=rungs[k].quality, variant=variant, repetition=rep
+                        first_model=origin[k],
+                        start=start,
+                        start_quality=first[k].quality,
+                        variant=variant,
+                        repetition=rep,
                     )
                 )
                 gap = path.line_gap(config.patience, rng=make_rng(seed, "line", k, variant, rep))
                 last = path.epochs[-config.patience :]
                 end_rows.append(
                     {
+                        "first_model": origin[k],
                         "start": start,
-                        "start_quality": rungs[k].quality,
+                        "start_quality": first[k].quality,
                         "variant": variant,
                         "repetition": rep,
                         "epochs": len(path.epochs),
@@ -173,9 +201,12 @@ def run_loops(config, rungs: list, params: SolverParams, seed: int):
     return pd.concat(loop_rows, ignore_index=True), pd.DataFrame(end_rows)
 
 
-def loop_summary(ends: pd.DataFrame, variant: str) -> dict:
-    """Mean end point of one variant's paths, with how many converged and lie on the line."""
-    sel = ends[ends.variant == variant]
+def loop_summary(ends: pd.DataFrame, variant: str, first_model: str = "ladder") -> dict:
+    """Mean end point of one variant's paths, with how many converged and lie on the line.
+
+    Only the paths whose first model is ``first_model`` (the ladder's rungs by default).
+    """
+    sel = ends[(ends.variant == variant) & (ends.first_model == first_model)]
 
     def sd(column: str) -> float:
         return float(sel[column].std(ddof=1)) if len(sel) > 1 else 0.0

@@ -37,7 +37,8 @@ from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
 from hmlsim.knapsack.headroom import learning_curve
 from hmlsim.knapsack.instances import CAPACITY_FRACTION, NOISE_SD, OFFSET, generate_instances
-from hmlsim.knapsack.ladder import PAPER_QUALITIES, train_ladder
+from hmlsim.knapsack.ladder import PAPER_QUALITIES, Rung, train_ladder
+from hmlsim.knapsack.learners import check_learner, make_recommender
 from hmlsim.knapsack.plots import PAPER_PHI, plot_curve, plot_paths, plot_phi
 from hmlsim.knapsack.prediction import PAPER_FIGURES, across_paths
 from hmlsim.knapsack.solvers import solve
@@ -95,13 +96,20 @@ class Config:
     curve_sizes : tuple of int
         Training-set sizes of the learning curves (each at most ``n_train``).
     curve_learners : tuple of str
-        Learners of the learning curves: ``"sorted"`` (the paper's MLP on
-        density-sorted items), ``"unsorted"`` (the same network, items in their
-        given order: no density prior).
+        Learners of the learning curves (:mod:`hmlsim.knapsack.learners`):
+        ``"sorted"`` (the paper's MLP on density-sorted items), ``"unsorted"``
+        (the same network, items in their given order: no density prior),
+        ``"set"`` (the per-item set learner with greedy and one-exchange inputs).
     loop_learner : str
-        The learner the firm retrains in the loop (``"sorted"`` or ``"unsorted"``).
+        The learner the firm retrains in the loop (``"sorted"``, the paper's
+        MLP, by default; ``"unsorted"`` or ``"set"``).
     loop_starts : tuple of float
         Ladder qualities the performative loops start from (nearest rung).
+    loop_start_optimal : bool
+        Also start loops from the loop's learner trained on the ladder's
+        training instances with optimal labels (``first_model`` =
+        ``"optimal_labels"`` in the tables; summarised apart from the ladder's
+        starts). Off by default.
     n_seeds : int
         Loop repetitions per start and variant.
     n_cases, max_epochs, epsilon, patience, train_epochs : int / float
@@ -135,9 +143,10 @@ class Config:
     n_boot: int = 200
     n_refits: int = 20
     curve_sizes: tuple[int, ...] = (256, 1024, 4096)
-    curve_learners: tuple[str, ...] = ("sorted", "unsorted")
+    curve_learners: tuple[str, ...] = ("sorted", "unsorted", "set")
     loop_learner: str = "sorted"
     loop_starts: tuple[float, ...] = (0.717, 0.844)
+    loop_start_optimal: bool = False
     n_seeds: int = 3
     n_cases: int = 2000
     max_epochs: int = 10
@@ -193,8 +202,7 @@ class Config:
         for name in ("curve_learners", "loop_learner"):
             value = getattr(self, name)
             for learner in value if isinstance(value, tuple) else (value,):
-                if learner not in ("sorted", "unsorted"):
-                    raise ConfigError(name, f"must be sorted or unsorted, got {learner!r}")
+                check_learner(name, learner)
         if self.offset < 0 or self.noise_sd < 0:
             raise ConfigError("offset", "offset and noise_sd must be >= 0")
         if not 0.0 < self.capacity_low <= self.capacity_high < 1.0:
@@ -334,15 +342,26 @@ def _run(config: Config) -> ScenarioResult:
     lap("learning_curves")
 
     # 6. the performative loop
-    paths, ends = run_loops(config, rungs, params, seed)
+    extra = {}
+    if config.loop_start_optimal:
+        top = make_recommender(
+            config.loop_learner,
+            epochs=config.ladder_epochs,
+            device=config.device,
+            random_state=make_rng(seed, "optimal-start"),
+        ).fit(train, train.solution)
+        top_u = economic_performance(valid.values, top.predict(valid), valid.optimum)
+        extra["optimal_labels"] = Rung(1.0, 0.0, float(top_u.mean()), float(top_u.std()), top)
+    paths, ends = run_loops(config, rungs, params, seed, extra)
     lap("loops")
-    normal = ends[ends.variant == "human+ML"]
+    ends_ladder = ends[ends.first_model == "ladder"]
+    normal = ends_ladder[ends_ladder.variant == "human+ML"]
     for key, column in (
         ("loop_model_utility", "model_utility"),
         ("loop_team_utility", "team_utility"),
     ):
         predictions.append(across_paths(key, normal[column], PAPER_FIGURES.get(key)))
-    picked = ends[ends.variant == "max-pick"]
+    picked = ends_ladder[ends_ladder.variant == "max-pick"]
     for key, column in (
         ("loop_max_pick_model_utility", "model_utility"),
         ("loop_max_pick_team_utility", "team_utility"),
@@ -411,6 +430,18 @@ def _run(config: Config) -> ScenarioResult:
         "rungs_on_45_line": lines[lines.on_45_line].rung.tolist(),
         "stable_point": loop_summary(ends, "human+ML"),
         "stable_point_max_pick": loop_summary(ends, "max-pick"),
+        "loop_learner": config.loop_learner,
+        **(
+            {
+                "optimal_labels_start": {
+                    "model_quality_valid": extra["optimal_labels"].quality,
+                    "stable_point": loop_summary(ends, "human+ML", "optimal_labels"),
+                    "stable_point_max_pick": loop_summary(ends, "max-pick", "optimal_labels"),
+                }
+            }
+            if extra
+            else {}
+        ),
         "headroom": {"n_train": int(curve.n_train.max()), **headroom},
         "solver_params": vars(params).copy(),
         "generator": {k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
