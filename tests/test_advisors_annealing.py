@@ -40,16 +40,59 @@ def make_problem(parts, **kw):
         dict(alpha=0.05, belief=True),
     ],
 )
-def test_fast_annealing_equals_the_reference(problem_parts, kw):
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_fast_annealing_equals_the_reference(problem_parts, kw, engine):
+    kw = dict(kw)
     if kw.pop("belief", False):  # the trainer's belief about y (SPEC D): expected loss
         _, y, _, _, p_y = problem_parts
         kw["y_belief"] = np.where(np.arange(len(y)) % 3 == 0, p_y, y.astype(float))
     problem = make_problem(problem_parts, **kw)
-    fast = anneal_rule_sets(problem, n_iter=150, rng=11, rule_penalty=0.001)
+    fast = anneal_rule_sets(problem, n_iter=150, rng=11, rule_penalty=0.001, engine=engine)
     ref = anneal_rule_sets_reference(problem, n_iter=150, rng=11, rule_penalty=0.001)
     assert np.array_equal(fast.pos, ref.pos) and np.array_equal(fast.neg, ref.neg)
     assert np.array_equal(fast.history, ref.history)
     assert fast.fun == ref.fun and fast.nit == ref.nit == 150
+    assert fast.n_accepted == ref.n_accepted and np.isclose(fast.ttl, ref.ttl)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05, 0.2])
+def test_compiled_engine_takes_the_numpy_engines_moves_over_a_long_search(problem_parts, alpha):
+    """Over 1,000 iterations (restarts from the best set included) the two engines agree."""
+    problem = make_problem(problem_parts, alpha=alpha)
+    runs = [
+        anneal_rule_sets(problem, n_iter=1000, rng=3, rule_penalty=0.001, engine=engine)
+        for engine in ("numpy", "compiled")
+    ]
+    assert np.array_equal(runs[0].pos, runs[1].pos) and np.array_equal(runs[0].neg, runs[1].neg)
+    assert np.array_equal(runs[0].history, runs[1].history)
+    assert np.array_equal(runs[0].best_history, runs[1].best_history)
+
+
+def test_compiled_engine_reads_p_accept_per_pair_when_the_table_is_too_large(
+    problem_parts, monkeypatch
+):
+    """Without the (c^H x precision) table p̂(a) is stored per covered (row, rule) pair."""
+    import hmlsim.advisors.annealing_state as state
+
+    monkeypatch.setattr(state, "TABLE_LIMIT", 0)
+    problem = make_problem(problem_parts, alpha=0.05)
+    assert state.Prepared(problem).table is None
+    runs = [
+        anneal_rule_sets(problem, n_iter=300, rng=5, rule_penalty=0.001, engine=engine)
+        for engine in ("numpy", "compiled")
+    ]
+    assert np.array_equal(runs[0].pos, runs[1].pos) and np.array_equal(runs[0].neg, runs[1].neg)
+    assert runs[0].fun == runs[1].fun
+
+
+def test_engine_is_checked_and_a_callback_needs_the_numpy_engine(problem_parts):
+    problem = make_problem(problem_parts)
+    with pytest.raises(ConfigError, match="auto, compiled, numpy") as err:
+        anneal_rule_sets(problem, n_iter=5, engine="fast")
+    assert err.value.field == "engine"
+    with pytest.raises(ConfigError, match="callback") as err:
+        anneal_rule_sets(problem, n_iter=5, engine="compiled", callback=lambda *a: None)
+    assert err.value.field == "engine"
 
 
 def test_result_beats_the_human_alone_and_is_reproducible(problem_parts):
@@ -70,9 +113,9 @@ def test_higher_alpha_advises_less(problem_parts):
     n_adv = []
     for p in (cheap, dear):
         res = anneal_rule_sets(p, n_iter=400, rng=2)
-        from hmlsim.advisors.annealing import _FastState, _Prepared
+        from hmlsim.advisors.annealing_state import FastState, Prepared
 
-        state = _FastState(_Prepared(p))
+        state = FastState(Prepared(p))
         state.restore(res.pos, res.neg)
         n_adv.append(state.adv.sum())
     assert n_adv[1] < n_adv[0]

@@ -226,3 +226,29 @@ def test_accept_function_asks_the_model_only_for_new_pairs_and_returns_its_value
     new_cm, new_ch = np.array([0.5, 0.6]), np.array([0.2, 0.2])
     assert np.array_equal(accept(new_cm, new_ch), formula(new_cm, new_ch))
     assert calls == [9, 1]
+
+
+def test_remembered_coverage_follows_the_rows_and_the_rules(data):
+    """Advice reuses the rules' coverage of rows it has seen, and only of those rows."""
+    X, y, h, c_h, p_y, cands = data
+    tr = TeamRulesAdvisor(alpha=0.02, random_state=3, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y, candidates=cands
+    )
+    first = tr.advise(X, h, c_h, p_y=p_y)
+    shuffled = np.random.default_rng(0).permutation(len(y))
+    moved = tr.advise(X[shuffled], h[shuffled], c_h[shuffled], p_y=p_y[shuffled])
+    assert np.array_equal(moved.y_hat, first.y_hat[shuffled])  # new rows: computed afresh
+    fresh = TeamRulesAdvisor(alpha=0.02, random_state=3, **FAST).fit(
+        X, y, h, c_h, accept_probability, p_y=p_y, candidates=cands
+    )
+    assert np.array_equal(
+        tr.advise(X, h, c_h, p_y=p_y).y_hat, fresh.advise(X, h, c_h, p_y=p_y).y_hat
+    )
+    assert len(tr.rules_pos_) > 1
+    tr.rules_pos_, tr.rules_neg_ = tr.rules_pos_[:1], ()  # other rules, same rows
+    tr.rules_ = tr.rules_pos_
+    one = tr.advise(X, h, c_h, p_y=p_y)
+    covers = tr.rules_pos_[0].covers(X, tr.feature_names_in_)
+    assert (
+        one.advise.any() and np.all(covers[one.advise]) and np.all(one.rule_index[one.advise] == 0)
+    )

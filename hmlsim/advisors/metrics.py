@@ -70,8 +70,9 @@ def team_decisions(
     return accepted, np.where(accepted, y_hat, h)
 
 
-def _safe_mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else float("nan")
+def _ratio(total: float, count: float) -> float:
+    """A mean from its sum and count (NaN over no rows)."""
+    return float(total / count) if count else float("nan")
 
 
 def repetition_metrics(
@@ -100,19 +101,36 @@ def repetition_metrics(
     y, h, y_hat, d = (np.asarray(a).astype(int) for a in (y, h, y_hat, d))
     c_model = np.asarray(c_model, dtype=float)
     n_total = len(y)
+    names = ["all", *(str(k) for k in (groups or {}))]
+    masks = np.ones((len(names), n_total))
+    for row, v in enumerate((groups or {}).values(), start=1):
+        masks[row] = np.asarray(v, dtype=bool)
     v_h = decision_loss(y, h, loss_weights)
     v_d = decision_loss(y, d, loss_weights)
     contra = y_hat != h
-    masks = {"all": np.ones(n_total, dtype=bool)}
-    masks.update({str(k): np.asarray(v, dtype=bool) for k, v in (groups or {}).items()})
+    # every per-group sum at once: one row of sums per group, one column per quantity
+    columns = np.column_stack(
+        [
+            v_h,
+            v_d,
+            contra,
+            h == y,
+            d == y,
+            contra & np.asarray(accepted, dtype=bool),
+            contra & (y_hat == y),
+            np.where(contra, c_model, 0.0),
+        ]
+    ).astype(float)
+    sums = masks @ columns
+    counts = masks.sum(axis=1)
     out = []
-    for name, m in masks.items():
-        c = contra & m
-        n = int(m.sum())
-        hdl, tdl = _safe_mean(v_h[m]), _safe_mean(v_d[m])
-        al = alpha * _safe_mean(contra[m].astype(float))
-        gain = float((v_h[m] - v_d[m]).sum()) / n_total
-        cost = alpha * float(c.sum()) / n_total
+    for g, name in enumerate(names):
+        s_vh, s_vd, s_contra, s_human, s_team, s_acc, s_right, s_conf = sums[g]
+        n = int(counts[g])
+        hdl, tdl = _ratio(s_vh, n), _ratio(s_vd, n)
+        al = alpha * _ratio(s_contra, n)
+        gain = (s_vh - s_vd) / n_total
+        cost = alpha * s_contra / n_total
         out.append(
             {
                 "group": name,
@@ -122,15 +140,15 @@ def repetition_metrics(
                 "ttl": tdl + al,
                 "hdl": hdl,
                 "added_value": hdl - (tdl + al),
-                "human_accuracy": _safe_mean((h[m] == y[m]).astype(float)),
-                "team_accuracy": _safe_mean((d[m] == y[m]).astype(float)),
+                "human_accuracy": _ratio(s_human, n),
+                "team_accuracy": _ratio(s_team, n),
                 "accuracy_improvement": gain,
                 "advising_cost": cost,
                 "value_contribution": gain - cost,
-                "advising_rate": _safe_mean(contra[m].astype(float)),
-                "acceptance_rate": _safe_mean(accepted[c].astype(float)),
-                "advising_accuracy": _safe_mean((y_hat[c] == y[c]).astype(float)),
-                "advising_confidence": _safe_mean(c_model[c]),
+                "advising_rate": _ratio(s_contra, n),
+                "acceptance_rate": _ratio(s_acc, s_contra),
+                "advising_accuracy": _ratio(s_right, s_contra),
+                "advising_confidence": _ratio(s_conf, s_contra),
             }
         )
     return out

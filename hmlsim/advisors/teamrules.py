@@ -21,6 +21,7 @@ it lowers the expert's value on validation data.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ class Advice:
         return [str(self.rules[k]) if k >= 0 else "" for k in self.rule_index]
 
 
+#: (rules, rows) coverages an advisor remembers (see ``_AdvisorBase._coverage``)
+COVERAGE_MEMO_SIZE = 8
 #: distinct (c^M, c^H) pairs an advisor remembers p̂(a) for before it starts afresh
 ACCEPT_MEMO_SIZE = 100_000
 
@@ -255,6 +258,24 @@ class _AdvisorBase(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "rules_"):
             raise ConfigError("advisor", f"{type(self).__name__} is not fitted; call fit first")
+
+    def _coverage(self, rules: Sequence[Rule], matrix: np.ndarray) -> np.ndarray:
+        """:func:`coverage_matrix` of ``rules`` on ``matrix``, remembered for the same rows.
+
+        An evaluation advises the same test rows for every draw of the expert;
+        the coverage is computed once per (rule tuple, rows) and reused. The
+        memo holds the rule tuple itself and is keyed by its identity and by a
+        digest of the rows' values, so a refit (new tuple) or new rows miss it.
+        """
+        digest = hashlib.blake2b(np.ascontiguousarray(matrix).tobytes(), digest_size=16)
+        key = (id(rules), matrix.shape, matrix.dtype.str, digest.digest())
+        memo = self.__dict__.setdefault("_coverage_memo", {})
+        hit = memo.get(key)
+        if hit is None or hit[0] is not rules:
+            if len(memo) >= COVERAGE_MEMO_SIZE:
+                memo.clear()
+            hit = memo[key] = (rules, coverage_matrix(rules, matrix, self.feature_names_in_))
+        return hit[1]
 
     def _advise_inputs(self, X, h, c_human) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Check the advisor is fitted; the feature matrix, h and c^H of new rows."""
@@ -583,10 +604,9 @@ class TeamRulesAdvisor(_AdvisorBase):
         matrix, h_, ch_ = self._advise_inputs(X, h, c_human)
         if self.gated_ or not self.rules_:
             return self._silent(h_)
-        names = self.feature_names_in_
         n, kp = matrix.shape[0], len(self.rules_pos_)
-        pos = coverage_matrix(self.rules_pos_, matrix, names)
-        neg = coverage_matrix(self.rules_neg_, matrix, names)
+        pos = self._coverage(self.rules_pos_, matrix)
+        neg = self._coverage(self.rules_neg_, matrix)
         pcov, ncov = pos.any(axis=1), neg.any(axis=1)
         # rules are kept in decreasing precision, so the first covering one is the most precise
         # (either set may be empty: argmax needs at least one column)
@@ -733,7 +753,7 @@ class TaskOnlyAdvisor(_AdvisorBase):
                 np.full(n, -1),
                 self.rules_,
             )
-        cov = coverage_matrix(self.rules_, matrix, self.feature_names_in_)
+        cov = self._coverage(self.rules_, matrix)
         covered = cov.any(axis=1)
         prec = np.array([r.precision for r in self.rules_], dtype=float)
         first = cov.argmax(axis=1) if cov.shape[1] else np.zeros(n, np.intp)
