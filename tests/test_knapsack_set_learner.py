@@ -125,3 +125,18 @@ def test_loop_keeps_a_strong_set_learner_above_its_team(data):
     assert len(path.epochs) >= 2
     assert path.model_utilities[-1] > 0.97
     assert path.team_utilities[-1] < path.model_utilities[-1]
+
+
+def test_label_starts_are_checked_and_built():
+    with pytest.raises(ConfigError, match="loop_label_starts"):
+        make_config(study, {"loop_label_starts": "0.5,1.5"})
+    config = make_config(study, {"loop_learner": "set", "loop_label_starts": "0,1"}, quick=True)
+    from hmlsim.knapsack.steps import label_starts
+
+    rng = np.random.default_rng(21)
+    train, valid = generate_instances(300, rng), generate_instances(100, rng)
+    starts = label_starts(config, train, valid, seed=0)
+    assert list(starts) == ["labels_0", "labels_1"]
+    assert [r.target for r in starts.values()] == [0.0, 1.0]
+    assert all(isinstance(r.model, SetRecommender) for r in starts.values())
+    assert all(0.5 < r.quality <= 1.0 for r in starts.values())

@@ -2,7 +2,9 @@
 
 :func:`calibrate_and_predict` (calibration on humans alone, predictions with
 intervals), :func:`rung_line_tests` (each rung on the 45° line),
-:func:`run_loops` and :func:`loop_summary` (the performative loop). ``config``
+:func:`label_starts`, :func:`run_loops` and :func:`loop_summary` (the
+performative loop, from the ladder's rungs and from models trained on partly
+optimal labels). ``config``
 is a :class:`hmlsim.scenarios.knapsack_study.Config`.
 """
 
@@ -15,6 +17,8 @@ import pandas as pd
 
 from hmlsim.knapsack.calibration import Targets, calibrate
 from hmlsim.knapsack.instances import Instances
+from hmlsim.knapsack.ladder import Rung
+from hmlsim.knapsack.learners import make_recommender
 from hmlsim.knapsack.loop import LoopSettings, run_loop
 from hmlsim.knapsack.prediction import (
     PAPER_PROBLEMS,
@@ -27,7 +31,7 @@ from hmlsim.knapsack.prediction import (
     target_se,
 )
 from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
-from hmlsim.knapsack.utility import economic_performance
+from hmlsim.knapsack.utility import economic_performance, fill_in_order
 from hmlsim.model.stability import line_gap
 from hmlsim.seeding import make_rng
 
@@ -117,6 +121,41 @@ def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list
     return fit, arms, central, predictions, calibration
 
 
+def label_starts(config, train: Instances, valid: Instances, seed: int) -> dict:
+    """First models of the loop trained on partly optimal labels (``config.loop_label_starts``).
+
+    For each share ``p`` the loop's learner (``config.loop_learner``) is
+    trained on ``train`` with the optimum as the label of the instances whose
+    fixed uniform draw is below ``p`` and the density-greedy fill (items by
+    value density until the first that does not fit) on the others.
+
+    Returns
+    -------
+    dict of str to Rung
+        ``"labels_{p}"`` → the model, with ``target = p``, ``label_noise = 0``
+        and its quality on ``valid``.
+    """
+    if not config.loop_label_starts:
+        return {}
+    draw = make_rng(seed, "label-starts").random(len(train))
+    order = np.argsort(-train.values / np.maximum(train.weights, 1), axis=1, kind="stable")
+    greedy = fill_in_order(train.weights, train.capacity, order, stop_at_first=True)
+    starts = {}
+    for p in config.loop_label_starts:
+        labels = np.where((draw < p)[:, None], train.solution, greedy)
+        model = make_recommender(
+            config.loop_learner,
+            epochs=config.ladder_epochs,
+            device=config.device,
+            random_state=make_rng(seed, "label-start", float(p)),
+            field="loop_learner",
+        ).fit(train, labels)
+        u = economic_performance(valid.values, model.predict(valid), valid.optimum)
+        starts[f"labels_{p:g}"] = Rung(float(p), 0.0, float(u.mean()), float(u.std()), model)
+        log.info("loop start from labels optimal on %.2f: quality %.4f", p, u.mean())
+    return starts
+
+
 def run_loops(
     config, rungs: list, params: SolverParams, seed: int, extra_starts: dict | None = None
 ):
@@ -130,9 +169,8 @@ def run_loops(
     params : SolverParams
     seed : int
     extra_starts : dict of str to Rung, optional
-        Further first models by name (e.g. ``"optimal_labels"``: the loop's
-        learner trained on optimal labels), each a start of its own with
-        ``start = rung.target``.
+        Further first models by name (:func:`label_starts`), each a start of
+        its own with ``start = rung.target``.
 
     Returns
     -------

@@ -37,12 +37,18 @@ from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
 from hmlsim.knapsack.headroom import learning_curve
 from hmlsim.knapsack.instances import CAPACITY_FRACTION, NOISE_SD, OFFSET, generate_instances
-from hmlsim.knapsack.ladder import PAPER_QUALITIES, Rung, train_ladder
-from hmlsim.knapsack.learners import check_learner, make_recommender
+from hmlsim.knapsack.ladder import PAPER_QUALITIES, train_ladder
+from hmlsim.knapsack.learners import check_learner
 from hmlsim.knapsack.plots import PAPER_PHI, plot_curve, plot_paths, plot_phi
 from hmlsim.knapsack.prediction import PAPER_FIGURES, across_paths
 from hmlsim.knapsack.solvers import solve
-from hmlsim.knapsack.steps import calibrate_and_predict, loop_summary, run_loops, rung_line_tests
+from hmlsim.knapsack.steps import (
+    calibrate_and_predict,
+    label_starts,
+    loop_summary,
+    run_loops,
+    rung_line_tests,
+)
 from hmlsim.knapsack.utility import economic_performance, random_fill
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
@@ -105,11 +111,14 @@ class Config:
         MLP, by default; ``"unsorted"`` or ``"set"``).
     loop_starts : tuple of float
         Ladder qualities the performative loops start from (nearest rung).
-    loop_start_optimal : bool
-        Also start loops from the loop's learner trained on the ladder's
-        training instances with optimal labels (``first_model`` =
-        ``"optimal_labels"`` in the tables; summarised apart from the ladder's
-        starts). Off by default.
+    loop_label_starts : tuple of float
+        Further first models of the loop (none by default): for each fraction
+        ``p``, the loop's learner trained on the ladder's training instances
+        with their optimum as the label on a random share ``p`` of them and
+        the density-greedy fill on the others (``p = 1``: optimal labels;
+        :func:`~hmlsim.knapsack.steps.label_starts`). In the tables
+        ``first_model`` is ``"labels_{p}"``; these paths are summarised apart
+        from the ladder's starts (``summary.label_starts``).
     n_seeds : int
         Loop repetitions per start and variant.
     n_cases, max_epochs, epsilon, patience, train_epochs : int / float
@@ -146,7 +155,7 @@ class Config:
     curve_learners: tuple[str, ...] = ("sorted", "unsorted", "set")
     loop_learner: str = "sorted"
     loop_starts: tuple[float, ...] = (0.717, 0.844)
-    loop_start_optimal: bool = False
+    loop_label_starts: tuple[float, ...] = ()
     n_seeds: int = 3
     n_cases: int = 2000
     max_epochs: int = 10
@@ -182,6 +191,8 @@ class Config:
                 raise ConfigError(name, f"must be >= 10, got {getattr(self, name)!r}")
         if not self.qualities:
             raise ConfigError("qualities", "give at least one quality")
+        for p in self.loop_label_starts:
+            check_number("loop_label_starts", p, minimum=0.0, maximum=1.0)
         for name in ("qualities", "loop_starts"):
             for q in getattr(self, name):
                 if not 0.0 < q <= 1.0:
@@ -342,16 +353,7 @@ def _run(config: Config) -> ScenarioResult:
     lap("learning_curves")
 
     # 6. the performative loop
-    extra = {}
-    if config.loop_start_optimal:
-        top = make_recommender(
-            config.loop_learner,
-            epochs=config.ladder_epochs,
-            device=config.device,
-            random_state=make_rng(seed, "optimal-start"),
-        ).fit(train, train.solution)
-        top_u = economic_performance(valid.values, top.predict(valid), valid.optimum)
-        extra["optimal_labels"] = Rung(1.0, 0.0, float(top_u.mean()), float(top_u.std()), top)
+    extra = label_starts(config, train, valid, seed)
     paths, ends = run_loops(config, rungs, params, seed, extra)
     lap("loops")
     ends_ladder = ends[ends.first_model == "ladder"]
@@ -431,17 +433,15 @@ def _run(config: Config) -> ScenarioResult:
         "stable_point": loop_summary(ends, "human+ML"),
         "stable_point_max_pick": loop_summary(ends, "max-pick"),
         "loop_learner": config.loop_learner,
-        **(
-            {
-                "optimal_labels_start": {
-                    "model_quality_valid": extra["optimal_labels"].quality,
-                    "stable_point": loop_summary(ends, "human+ML", "optimal_labels"),
-                    "stable_point_max_pick": loop_summary(ends, "max-pick", "optimal_labels"),
-                }
+        "label_starts": {
+            name: {
+                "label_share_optimal": rung.target,
+                "model_quality_valid": rung.quality,
+                "stable_point": loop_summary(ends, "human+ML", name),
+                "stable_point_max_pick": loop_summary(ends, "max-pick", name),
             }
-            if extra
-            else {}
-        ),
+            for name, rung in extra.items()
+        },
         "headroom": {"n_train": int(curve.n_train.max()), **headroom},
         "solver_params": vars(params).copy(),
         "generator": {k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
