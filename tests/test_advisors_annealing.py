@@ -68,21 +68,19 @@ def test_compiled_engine_takes_the_numpy_engines_moves_over_a_long_search(proble
     assert np.array_equal(runs[0].best_history, runs[1].best_history)
 
 
-def test_compiled_engine_reads_p_accept_per_pair_when_the_table_is_too_large(
-    problem_parts, monkeypatch
-):
-    """Without the (c^H x precision) table p̂(a) is stored per covered (row, rule) pair."""
+def test_without_a_p_accept_table_auto_runs_numpy_and_compiled_says_why(problem_parts, monkeypatch):
+    """Too many distinct confidences for the table: 'auto' falls back, 'compiled' refuses."""
     import hmlsim.advisors.annealing_state as state
 
     monkeypatch.setattr(state, "TABLE_LIMIT", 0)
     problem = make_problem(problem_parts, alpha=0.05)
-    assert state.Prepared(problem).table is None
-    runs = [
-        anneal_rule_sets(problem, n_iter=300, rng=5, rule_penalty=0.001, engine=engine)
-        for engine in ("numpy", "compiled")
-    ]
-    assert np.array_equal(runs[0].pos, runs[1].pos) and np.array_equal(runs[0].neg, runs[1].neg)
-    assert runs[0].fun == runs[1].fun
+    assert not state.Prepared(problem).has_table
+    auto = anneal_rule_sets(problem, n_iter=200, rng=5, rule_penalty=0.001)
+    ref = anneal_rule_sets_reference(problem, n_iter=200, rng=5, rule_penalty=0.001)
+    assert np.array_equal(auto.pos, ref.pos) and auto.fun == ref.fun
+    with pytest.raises(ConfigError, match="table") as err:
+        anneal_rule_sets(problem, n_iter=5, engine="compiled")
+    assert err.value.field == "engine"
 
 
 def test_engine_is_checked_and_a_callback_needs_the_numpy_engine(problem_parts):

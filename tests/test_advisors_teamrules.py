@@ -228,6 +228,17 @@ def test_accept_function_asks_the_model_only_for_new_pairs_and_returns_its_value
     assert calls == [9, 1]
 
 
+def test_accept_memo_starts_afresh_when_full_and_keeps_its_values(monkeypatch):
+    import hmlsim.advisors.teamrules as teamrules
+
+    monkeypatch.setattr(teamrules, "ACCEPT_MEMO_SIZE", 5)
+    accept = teamrules._accept_function(lambda cm, ch: np.asarray(cm) * 10 + np.asarray(ch))
+    first = accept(np.array([0.1, 0.2, 0.3]), np.array([1.0, 1.0, 1.0]))
+    both = accept(np.array([0.1, 0.4, 0.5, 0.6]), np.array([1.0, 2.0, 2.0, 2.0]))
+    assert np.allclose(first, [2.0, 3.0, 4.0]) and np.allclose(both, [2.0, 6.0, 7.0, 8.0])
+    assert np.allclose(accept(np.array([np.nan, 0.1]), np.array([1.0, 1.0]))[1], 2.0)
+
+
 def test_remembered_coverage_follows_the_rows_and_the_rules(data):
     """Advice reuses the rules' coverage of rows it has seen, and only of those rows."""
     X, y, h, c_h, p_y, cands = data

@@ -290,7 +290,8 @@ def anneal_rule_sets(
         NumPy (:mod:`~hmlsim.advisors.annealing_state`). Both take the same
         moves with the same random numbers and select the same rule sets.
         ``"auto"`` compiles unless a ``callback`` must be called each
-        iteration.
+        iteration or p̂(a) has too many distinct (precision, c^H) pairs to
+        tabulate.
 
     Returns
     -------
@@ -318,7 +319,19 @@ def anneal_rule_sets(
         raise ConfigError("engine", "the compiled engine cannot call a callback; use 'numpy'")
     state = FastState(Prepared(problem))
     rng = make_rng(rng)
-    if engine == "numpy" or callback is not None or state.prep.kp + state.prep.kn == 0:
+    tabulated = state.prep.accept is None or state.prep.has_table
+    if engine == "compiled" and not tabulated:
+        raise ConfigError(
+            "engine",
+            "the compiled engine needs p̂(a) as a table over (precision, c^H), and this "
+            "problem has too many distinct confidences for one; use 'auto' or 'numpy'",
+        )
+    if (
+        engine == "numpy"
+        or callback is not None
+        or not tabulated
+        or state.prep.kp + state.prep.kn == 0
+    ):
         return _anneal(
             state, int(n_iter), float(c0), int(n_proposals), float(rule_penalty), rng, callback
         )

@@ -15,10 +15,11 @@ overhead for each of its ~20 array operations per iteration, this loop pays
 nanoseconds per row it touches: the annealing of a TeamRules fit becomes
 several times faster (``benchmarks/bench_annealing.py``).
 
-p̂(a) enters in one of three forms, as the NumPy engine has it: absent (every
-piece of advice is accepted), a table over (c^H value) x (candidate), or, when
-that table would be too large, one value per (row, candidate) pair of the
-coverage (found by binary search in the candidate's sorted rows).
+p̂(a) enters as a table over (candidate precision) x (c^H value), or as a
+table of one value 1 when every piece of advice is accepted. When the table
+would be too large (:data:`~hmlsim.advisors.annealing_state.TABLE_LIMIT`
+entries: many distinct confidences), :func:`~hmlsim.advisors.annealing.anneal_rule_sets`
+runs the NumPy engine instead.
 
 The first call compiles the kernel (a few seconds); the compiled code is
 cached on disk beside this module (``cache=True``) for later processes.
@@ -31,63 +32,56 @@ import math
 import numpy as np
 from numba import njit
 
-#: p̂(a) forms
-ACCEPT_ALL, ACCEPT_TABLE, ACCEPT_PAIRS = 0, 1, 2
 #: moves recorded for undo: (op, sign, rule), op 1 = add, 0 = remove
 _ADD, _REMOVE = 1, 0
 
 
-@njit(cache=True, inline="always")
-def _p_accept(r, column, g):
-    """p̂(a) of row ``r`` for advice from ``column`` (pos 0..kp-1, kp sentinel, then neg)."""
-    kp, kn, kp1, mode, values, row_code, column_base, pair_ptr, pair_rows = g[:9]
-    if mode == ACCEPT_ALL:
-        return 1.0
-    if mode == ACCEPT_TABLE:  # values[precision of the column, c^H of the row]
-        return values[column_base[column] + row_code[r]]
-    if column == kp or column == kp1 + kn:  # pairs: numbered pos then neg, no sentinels
-        return 0.0
-    c = column if column < kp else column - 1
-    lo, hi = pair_ptr[c], pair_ptr[c + 1]
-    return values[lo + np.searchsorted(pair_rows[lo:hi], r)]
+# The row model ``m`` is one tuple: (kp, kn, values, row_code, column_base, rc, h_one,
+# alpha, selective), rc = rows (delta, V(y, h), ΔV, V(y, 1 - y)). p̂(a) of row r for
+# candidate column c is values[column_base[c] + row_code[r]]: the table by (precision
+# of the candidate, c^H of the row), or one value 1 when every piece of advice is
+# accepted. Measured, per row: the row's arithmetic ~10 ns; handing arrays to a helper
+# (inlined or not) ~30-70 ns of reference counting. So functions that loop over rows
+# unpack ``m`` once, read the arrays in the loop and hand the helpers scalars only.
 
 
 @njit(cache=True, inline="always")
-def _advice(r, column, contra, g):
-    """(loss, advise, p̂(a)) of row ``r`` advised by ``column``; ``g`` holds the row constants."""
-    delta, v_h, dv, alpha, selective = g[9:]
-    pa = _p_accept(r, column, g) if contra else 0.0
-    if selective:
-        adv = contra and pa * delta[r] > alpha
-    else:
-        adv = contra
-    loss = v_h[r] + (pa * dv[r] + alpha) if adv else v_h[r]
-    return loss, adv, pa
+def _column_and_contra(pbest, nbest, kp, kn, h_is_one):
+    """The advising candidate (pos, pos sentinel, neg numbering) and whether it contradicts h.
 
-
-@njit(cache=True, inline="always")
-def _row_loss(r, pbest, nbest, h_one, g):
-    kp, kn, kp1 = g[0], g[1], g[2]
+    ``pbest`` / ``nbest``: the most precise selected rule of each sign covering
+    the row (``kp`` / ``kn`` when none covers).
+    """
     pcov = pbest < kp
-    contra = (pcov or nbest < kn) and (pcov != h_one[r])
-    column = pbest if pcov else nbest + kp1
-    return _advice(r, column, contra, g)
+    contra = (pcov or nbest < kn) and (pcov != h_is_one)
+    return (pbest if pcov else nbest + kp + 1), contra
 
 
 @njit(cache=True, inline="always")
-def _refresh(r, st, h_one, v_flip, g):
+def _loss_and_advice(pa, contra, delta, v_h, dv, alpha, selective):
+    """The row's loss and whether it is advised (eq. 4-6), from scalars."""
+    adv = (contra and pa * delta > alpha) if selective else contra
+    return (v_h + (pa * dv + alpha) if adv else v_h), adv
+
+
+@njit(cache=True)
+def _refresh_rows(rows, st, m):
+    """Recompute loss, advice, p̂(a) and draw weight of ``rows`` from their best rules."""
+    kp, kn, values, row_code, column_base, rc, h_one, alpha, slc = m
     best_pos, best_neg, loss, adv, pa, weight = st
-    alpha = g[12]
-    lo, ad, p = _row_loss(r, best_pos[r], best_neg[r], h_one, g)
-    loss[r] = lo
-    adv[r] = ad
-    pa[r] = p
-    worth = ad and v_flip[r] * p > alpha
-    w = lo - alpha if worth else lo
-    weight[r] = w if w > 0.0 else 0.0
+    for i in range(rows.size):
+        r = rows[i]
+        column, contra = _column_and_contra(best_pos[r], best_neg[r], kp, kn, h_one[r])
+        p = values[column_base[column] + row_code[r]] if contra else 0.0
+        lo, ad = _loss_and_advice(p, contra, rc[0, r], rc[1, r], rc[2, r], alpha, slc)
+        loss[r] = lo
+        adv[r] = ad
+        pa[r] = p
+        w = lo - alpha if (ad and rc[3, r] * p > alpha) else lo  # Algorithm 1, line 10
+        weight[r] = w if w > 0.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _first_covering(r, cov, sel, n_sel, skip, sentinel):
     """First rule of ``sel[:n_sel]`` (most precise first) covering row ``r``, but ``skip``."""
     for q in range(n_sel):
@@ -98,14 +92,17 @@ def _first_covering(r, cov, sel, n_sel, skip, sentinel):
 
 
 @njit(cache=True)
-def _add(sign, k, st, sel, n_sel, is_sel, cover, h_one, v_flip, g):
+def _add(sign, k, st, sel, n_sel, is_sel, cover, m, changed):
     best = st[0] if sign == 1 else st[1]
     ptr, ind = cover[sign]
+    c = 0
     for j in range(ptr[k], ptr[k + 1]):
         r = ind[j]
         if best[r] > k:
             best[r] = k
-            _refresh(r, st, h_one, v_flip, g)
+            changed[c] = r
+            c += 1
+    _refresh_rows(changed[:c], st, m)
     s = sel[sign]
     q = n_sel[sign]
     while q > 0 and s[q - 1] > k:
@@ -117,31 +114,39 @@ def _add(sign, k, st, sel, n_sel, is_sel, cover, h_one, v_flip, g):
 
 
 @njit(cache=True)
-def _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, h_one, v_flip, g):
+def _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, m, changed):
     s = sel[sign]
-    m = n_sel[sign]
+    n_s = n_sel[sign]
     q = 0
     while s[q] != k:
         q += 1
-    for p in range(q, m - 1):
+    for p in range(q, n_s - 1):
         s[p] = s[p + 1]
-    n_sel[sign] = m - 1
+    n_sel[sign] = n_s - 1
     is_sel[sign][k] = False
     best = st[0] if sign == 1 else st[1]
-    sentinel = g[0] if sign == 1 else g[1]
+    sentinel = m[0] if sign == 1 else m[1]
+    cov = dense[sign]
     ptr, ind = cover[sign]
+    c = 0
     for j in range(ptr[k], ptr[k + 1]):
         r = ind[j]
         if best[r] == k:
-            best[r] = _first_covering(r, dense[sign], s, m - 1, -1, sentinel)
-            _refresh(r, st, h_one, v_flip, g)
+            nb = sentinel
+            for p in range(n_s - 1):  # the first remaining selected rule covering r
+                if cov[r, s[p]]:
+                    nb = s[p]
+                    break
+            best[r] = nb
+            changed[c] = r
+            c += 1
+    _refresh_rows(changed[:c], st, m)
 
 
 @njit(cache=True)
-def _eval_add(sign, ks, st, scored, h_one, g):
+def _eval_add(sign, ks, st, scored, kp):
     """Rounded change of the summed loss if each rule of ``ks`` were added."""
     best_pos, best_neg, loss = st[0], st[1], st[2]
-    kp = g[0]
     ptr, ind, pair_loss = scored[sign]
     out = np.empty(ks.size)
     for q in range(ks.size):
@@ -159,11 +164,13 @@ def _eval_add(sign, ks, st, scored, h_one, g):
 
 
 @njit(cache=True)
-def _eval_cut(sign, ks, st, sel, n_sel, scored, dense, h_one, g):
+def _eval_cut(sign, ks, st, sel, n_sel, scored, dense, m):
     """Rounded change of the summed loss if each selected rule of ``ks`` were removed."""
+    kp, kn, values, row_code, column_base, rc, h_one, alpha, slc = m
     best_pos, best_neg, loss = st[0], st[1], st[2]
     best = best_pos if sign == 1 else best_neg
-    sentinel = g[0] if sign == 1 else g[1]
+    sentinel = kp if sign == 1 else kn
+    cov, s, n_s = dense[sign], sel[sign], n_sel[sign]
     ptr, ind, _ = scored[sign]
     out = np.empty(ks.size)
     for q in range(ks.size):
@@ -173,11 +180,16 @@ def _eval_cut(sign, ks, st, sel, n_sel, scored, dense, h_one, g):
             r = ind[j]
             if best[r] != k:
                 continue
-            nb = _first_covering(r, dense[sign], sel[sign], n_sel[sign], k, sentinel)
-            if sign == 1:
-                lo = _row_loss(r, nb, best_neg[r], h_one, g)[0]
-            else:
-                lo = _row_loss(r, best_pos[r], nb, h_one, g)[0]
+            nb = sentinel
+            for p in range(n_s):  # the first other selected rule covering r
+                if s[p] != k and cov[r, s[p]]:
+                    nb = s[p]
+                    break
+            pb = nb if sign == 1 else best_pos[r]
+            ngb = best_neg[r] if sign == 1 else nb
+            column, contra = _column_and_contra(pb, ngb, kp, kn, h_one[r])
+            pa = values[column_base[column] + row_code[r]] if contra else 0.0
+            lo = _loss_and_advice(pa, contra, rc[0, r], rc[1, r], rc[2, r], alpha, slc)[0]
             acc += lo - loss[r]
         out[q] = np.rint(acc * 1e9) / 1e9
     return out
@@ -193,13 +205,14 @@ def _argmin(values):
 
 
 @njit(cache=True)
-def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored, h_one, g):
+def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored, kp):
     cov = dense[sign]
+    chosen = is_sel[sign]
     n_k = cov.shape[1]
     pool = np.empty(n_k, np.intp)
     m = 0
     for k in range(n_k):
-        if cov[row, k] == covering and not is_sel[sign][k]:
+        if cov[row, k] == covering and not chosen[k]:
             pool[m] = k
             m += 1
     if m == 0:
@@ -208,35 +221,36 @@ def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored
         return pool[rng.integers(0, m)]
     if m <= n_proposals:
         ks = pool[:m].copy()
-    else:
+    else:  # annealing_state.sample_sorted, draw for draw
         for i in range(n_proposals):
             j = rng.integers(i, m)
             tmp = pool[i]
             pool[i] = pool[j]
             pool[j] = tmp
         ks = np.sort(pool[:n_proposals])
-    return ks[_argmin(_eval_add(sign, ks, st, scored, h_one, g))]
+    return ks[_argmin(_eval_add(sign, ks, st, scored, kp))]
 
 
 @njit(cache=True)
-def _choose_cut(sign, row, rng, st, sel, n_sel, dense, scored, h_one, g):
+def _choose_cut(sign, row, rng, st, sel, n_sel, dense, scored, m):
     s = sel[sign]
-    m = n_sel[sign]
-    options = np.empty(m, np.intp)
+    n_s = n_sel[sign]
+    cov = dense[sign]
+    options = np.empty(n_s, np.intp)
     c = 0
-    for q in range(m):
-        if dense[sign][row, s[q]]:
+    for q in range(n_s):
+        if cov[row, s[q]]:
             options[c] = s[q]
             c += 1
     if c == 0:
-        options[:m] = s[:m]
-        c = m
+        options[:n_s] = s[:n_s]
+        c = n_s
     if c == 0:
         return -1
     options = options[:c].copy()
     if rng.random() < 0.25:
         return options[rng.integers(0, c)]
-    return options[_argmin(_eval_cut(sign, options, st, sel, n_sel, scored, dense, h_one, g))]
+    return options[_argmin(_eval_cut(sign, options, st, sel, n_sel, scored, dense, m))]
 
 
 @njit(cache=True)
@@ -250,7 +264,7 @@ def _draw_row(weight, rng):
 
 
 @njit(cache=True)
-def _restore(set_pos, set_neg, st, sel, n_sel, is_sel, dense, h_one, v_flip, g):
+def _restore(set_pos, set_neg, st, sel, n_sel, is_sel, dense, m):
     n = st[0].size
     for sign in (1, 0):
         chosen = set_pos if sign == 1 else set_neg
@@ -259,10 +273,13 @@ def _restore(set_pos, set_neg, st, sel, n_sel, is_sel, dense, h_one, v_flip, g):
             sel[sign][q] = chosen[q]
             is_sel[sign][chosen[q]] = True
         n_sel[sign] = chosen.size
+    cov_pos, cov_neg = dense[1], dense[0]
+    sel_pos, sel_neg = sel[1], sel[0]
+    best_pos, best_neg = st[0], st[1]
     for r in range(n):
-        st[0][r] = _first_covering(r, dense[1], sel[1], n_sel[1], -1, g[0])
-        st[1][r] = _first_covering(r, dense[0], sel[0], n_sel[0], -1, g[1])
-        _refresh(r, st, h_one, v_flip, g)
+        best_pos[r] = _first_covering(r, cov_pos, sel_pos, n_sel[1], -1, m[0])
+        best_neg[r] = _first_covering(r, cov_neg, sel_neg, n_sel[0], -1, m[1])
+    _refresh_rows(np.arange(n), st, m)
 
 
 @njit(cache=True)
@@ -272,11 +289,11 @@ def _objective(loss, n_rules, rule_penalty, scale):
 
 @njit(cache=True)
 def _anneal_loop(
-    st, dense, cover, scored, y, h, h_one, v_flip, g, n_iter, c0, n_proposals, rule_penalty,
-    scale, max_undo, rng,
+    st, dense, cover, scored, y, h, m, n_iter, c0, n_proposals, rule_penalty, scale, max_undo,
+    rng,
 ):  # fmt: skip
-    kp, kn = g[0], g[1]
-    alpha = g[12]
+    kp, kn, alpha = m[0], m[1], m[7]
+    changed = np.empty(y.size, np.intp)  # rows a move touched
     sel = (np.empty(kn, np.intp), np.empty(kp, np.intp))  # indexed by sign: 0 neg, 1 pos
     is_sel = (np.zeros(kn, np.bool_), np.zeros(kp, np.bool_))
     n_sel = np.zeros(2, np.intp)
@@ -298,11 +315,11 @@ def _anneal_loop(
                 for q in range(n_undo - 1, -1, -1):
                     op, sign, k = undo_ops[q, 0], undo_ops[q, 1], undo_ops[q, 2]
                     if op == _ADD:
-                        _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, h_one, v_flip, g)
+                        _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, m, changed)
                     else:
-                        _add(sign, k, st, sel, n_sel, is_sel, cover, h_one, v_flip, g)
+                        _add(sign, k, st, sel, n_sel, is_sel, cover, m, changed)
             else:
-                _restore(best_pos, best_neg, st, sel, n_sel, is_sel, dense, h_one, v_flip, g)
+                _restore(best_pos, best_neg, st, sel, n_sel, is_sel, dense, m)
             current = best
             at_best = True
             n_undo = 0
@@ -318,25 +335,23 @@ def _anneal_loop(
         if covered and (wrong or unpersuasive):
             sign = 1 if st[0][i] < kp else 0
             replace = wrong and rng.random() >= 0.5
-            cut = _choose_cut(sign, i, rng, st, sel, n_sel, dense, scored, h_one, g)
+            cut = _choose_cut(sign, i, rng, st, sel, n_sel, dense, scored, m)
             if cut >= 0:
-                _remove(sign, cut, st, sel, n_sel, is_sel, cover, dense, h_one, v_flip, g)
+                _remove(sign, cut, st, sel, n_sel, is_sel, cover, dense, m, changed)
                 steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = _REMOVE, sign, cut
                 n_steps += 1
             if replace:
                 new_rule = _choose_add(
-                    sign, i, y_i == sign, n_proposals, rng, st, is_sel, dense, scored, h_one, g
+                    sign, i, y_i == sign, n_proposals, rng, st, is_sel, dense, scored, kp
                 )
                 if new_rule >= 0:
-                    _add(sign, new_rule, st, sel, n_sel, is_sel, cover, h_one, v_flip, g)
+                    _add(sign, new_rule, st, sel, n_sel, is_sel, cover, m, changed)
                     steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = _ADD, sign, new_rule
                     n_steps += 1
         else:
-            new_rule = _choose_add(
-                y_i, i, True, n_proposals, rng, st, is_sel, dense, scored, h_one, g
-            )
+            new_rule = _choose_add(y_i, i, True, n_proposals, rng, st, is_sel, dense, scored, kp)
             if new_rule >= 0:
-                _add(y_i, new_rule, st, sel, n_sel, is_sel, cover, h_one, v_flip, g)
+                _add(y_i, new_rule, st, sel, n_sel, is_sel, cover, m, changed)
                 steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = _ADD, y_i, new_rule
                 n_steps += 1
         new = _objective(loss, n_sel[0] + n_sel[1], rule_penalty, scale)
@@ -365,9 +380,9 @@ def _anneal_loop(
             for q in range(n_steps - 1, -1, -1):
                 op, sign, k = steps[q, 0], steps[q, 1], steps[q, 2]
                 if op == _ADD:
-                    _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, h_one, v_flip, g)
+                    _remove(sign, k, st, sel, n_sel, is_sel, cover, dense, m, changed)
                 else:
-                    _add(sign, k, st, sel, n_sel, is_sel, cover, h_one, v_flip, g)
+                    _add(sign, k, st, sel, n_sel, is_sel, cover, m, changed)
         history[t] = current
         best_history[t] = best
     return best_pos, best_neg, best, history, best_history, accepted
@@ -383,36 +398,25 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
     """
     kp, kn = prep.kp, prep.kn
     n = prep.n
-    row_code = np.zeros(n, np.intp)
-    column_base = pair_ptr = pair_rows = np.zeros(1, np.intp)
-    if prep.accept is None:
-        mode, values = ACCEPT_ALL, np.zeros(1)
-    elif prep.table is not None:
-        # precision-major, so that the rows one rule advises read one short stretch
-        mode, values = ACCEPT_TABLE, np.ascontiguousarray(prep.accept_grid.T).ravel()
+    if prep.accept is None:  # every piece of advice accepted: a table of one value
+        values, row_code = np.ones(1), np.zeros(n, np.intp)
+        column_base = np.zeros(kp + kn + 2, np.intp)
+    elif prep.has_table:  # precision-major: the rows one rule advises read one short stretch
+        values = np.ascontiguousarray(prep.accept_grid.T).ravel()
         row_code = prep.ch_code.astype(np.intp)
         column_base = (prep.prec_code * prep.accept_grid.shape[0]).astype(np.intp)
-    else:  # one value per (row, candidate) pair of the coverage: pos columns, then neg
-        mode = ACCEPT_PAIRS
-        pair_ptr = np.concatenate([prep.pos.indptr, prep.pos.indptr[-1] + prep.neg.indptr[1:]])
-        pair_ptr = pair_ptr.astype(np.intp)
-        pair_rows = np.concatenate([prep.pos.indices, prep.neg.indices]).astype(np.intp)
-        column = np.repeat(np.arange(kp + kn), np.diff(pair_ptr))
-        column = np.where(column < kp, column, column + 1)  # numbered with the pos sentinel
-        values = np.asarray(prep.p_accept(pair_rows, column), dtype=np.float64)
-    g = (
+    else:
+        raise ValueError("the compiled engine needs p̂(a) tabulated (Prepared.has_table)")
+    h_one = np.ascontiguousarray(prep.h_one)
+    rc = np.ascontiguousarray(np.vstack([prep.const.T, prep.v_flip[None, :]]), dtype=np.float64)
+    m = (
         kp,
         kn,
-        kp + 1,
-        mode,
-        values,
+        np.ascontiguousarray(values, dtype=np.float64),
         row_code,
         column_base,
-        pair_ptr,
-        pair_rows,
-        np.ascontiguousarray(prep.const[:, 0]),
-        np.ascontiguousarray(prep.const[:, 1]),
-        np.ascontiguousarray(prep.const[:, 2]),
+        rc,
+        h_one,
         float(prep.alpha),
         bool(prep.selective),
     )
@@ -424,25 +428,16 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
         np.empty(n),
         np.empty(n),
     )
-    h_one = np.ascontiguousarray(prep.h_one)
-    v_flip = np.ascontiguousarray(prep.v_flip, dtype=np.float64)
-    _init_rows(st, h_one, v_flip, g)
+    _refresh_rows(np.arange(n), st, m)
     dense = (
         np.ascontiguousarray(prep.neg.coverage),
         np.ascontiguousarray(prep.pos.coverage),
     )
     cover = (
-        (prep.neg.indptr.astype(np.intp), prep.neg.indices.astype(np.intp)),
-        (prep.pos.indptr.astype(np.intp), prep.pos.indices.astype(np.intp)),
+        (np.asarray(prep.neg.indptr, np.intp), np.asarray(prep.neg.indices, np.intp)),
+        (np.asarray(prep.pos.indptr, np.intp), np.asarray(prep.pos.indices, np.intp)),
     )
-    scored = tuple(
-        (
-            prep.scored_rows[sign].indptr.astype(np.intp),
-            prep.scored_rows[sign].indices.astype(np.intp),
-            np.ascontiguousarray(prep.pair_loss[sign]),
-        )
-        for sign in (0, 1)
-    )
+    scored = tuple(_scored_pairs(*cover[sign], sign, m) for sign in (0, 1))
     return _anneal_loop(
         st,
         dense,
@@ -450,9 +445,7 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
         scored,
         np.ascontiguousarray(prep.y, dtype=np.intp),
         np.ascontiguousarray(prep.h, dtype=np.intp),
-        h_one,
-        v_flip,
-        g,
+        m,
         int(n_iter),
         float(c0),
         int(n_proposals),
@@ -464,6 +457,36 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
 
 
 @njit(cache=True)
-def _init_rows(st, h_one, v_flip, g):
-    for r in range(st[0].size):
-        _refresh(r, st, h_one, v_flip, g)
+def _scored_pairs(ptr, ind, sign, m):
+    """The (rule, row) pairs of one sign an add can change, and their loss under that rule.
+
+    A positive rule: every row it covers (it advises 1 where h = 0 and silences
+    negative advice where h = 1), so its pairs are its coverage itself. A
+    negative rule: the rows where h = 1 (elsewhere its advice agrees with h),
+    where it always contradicts.
+    (:attr:`~hmlsim.advisors.annealing_state.Prepared.pair_loss`, compiled.)
+    """
+    kp, _, values, row_code, column_base, rc, h_one, alpha, slc = m
+    n_rules = ptr.size - 1
+    if sign == 1:
+        new_ptr, new_ind = ptr, ind
+    else:
+        new_ptr = np.zeros(n_rules + 1, np.intp)
+        new_ind = np.empty(ind.size, np.intp)
+        c = 0
+        for k in range(n_rules):
+            for j in range(ptr[k], ptr[k + 1]):
+                if h_one[ind[j]]:
+                    new_ind[c] = ind[j]
+                    c += 1
+            new_ptr[k + 1] = c
+        new_ind = new_ind[:c]
+    loss = np.empty(new_ind.size)
+    for k in range(n_rules):
+        column = k if sign == 1 else k + kp + 1
+        for j in range(new_ptr[k], new_ptr[k + 1]):
+            r = new_ind[j]
+            contra = sign == 0 or not h_one[r]
+            pa = values[column_base[column] + row_code[r]] if contra else 0.0
+            loss[j] = _loss_and_advice(pa, contra, rc[0, r], rc[1, r], rc[2, r], alpha, slc)[0]
+    return new_ptr, new_ind, loss

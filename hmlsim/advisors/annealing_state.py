@@ -117,29 +117,37 @@ class Prepared:
         # precision of every candidate, plus one sentinel per sign for "not covered"
         self.prec_pos = np.append(self.pos.precision, 0.0)
         self.prec_neg = np.append(self.neg.precision, 0.0)
-        self.table = None
         self.dv = self.v_z - self.v_h
+        self.has_table = False
         if self.accept is not None:
             ch_values, self.ch_code = np.unique(ch, return_inverse=True)
             prec_all = np.concatenate([self.prec_pos, self.prec_neg])
-            prec_values, codes = np.unique(prec_all, return_inverse=True)
+            prec_values, self.prec_code = np.unique(prec_all, return_inverse=True)
             if ch_values.size * prec_values.size <= TABLE_LIMIT:
                 cm = np.broadcast_to(prec_values[None, :], (ch_values.size, prec_values.size))
                 chm = np.broadcast_to(ch_values[:, None], cm.shape)
-                table = np.asarray(self.accept(cm.ravel(), chm.ravel()), dtype=float)
-                # row u: p̂(a) of every candidate (pos, sentinel, neg, sentinel) for c^H value u
-                # p̂(a) by (c^H value, precision value), and each candidate's precision value
-                self.accept_grid = table.reshape(cm.shape)
-                self.prec_code = codes
-                self.table = self.accept_grid[:, codes].ravel()
-                self.ch_offset = self.ch_code.astype(np.intp) * prec_all.size
+                grid = np.asarray(self.accept(cm.ravel(), chm.ravel()), dtype=float)
+                #: p̂(a) by (c^H value, precision value); ``prec_code`` maps each
+                #: candidate (pos, sentinel, neg, sentinel) to its precision value
+                self.accept_grid = grid.reshape(cm.shape)
+                self.has_table = True
 
         self.kp1 = self.kp + 1
         # per-row constants gathered together: h == 1, E[V] saved by advice, V(y, h), ΔV
         self.h_one = self.h == 1
         self.const = np.column_stack([self.delta, self.v_h, self.dv])
-        if self.table is None:
-            self.ch_offset = np.zeros(self.n, np.intp)
+
+    @cached_property
+    def table(self) -> np.ndarray | None:
+        """p̂(a) of every candidate for every c^H value, flat (row u: c^H value u)."""
+        return self.accept_grid[:, self.prec_code].ravel() if self.has_table else None
+
+    @cached_property
+    def ch_offset(self) -> np.ndarray:
+        """Each row's offset into :attr:`table`."""
+        if not self.has_table:
+            return np.zeros(self.n, np.intp)
+        return self.ch_code.astype(np.intp) * (self.kp + self.kn + 2)
 
     @cached_property
     def scored_rows(self) -> dict[int, _Csc]:

@@ -125,24 +125,30 @@ def _accept_function(model):
         raise ConfigError(
             "p_accept_model", "must have predict_proba(c_model, c_human) or be callable"
         )
-    memo: dict[tuple[float, float], float] = {}
+    # the pairs seen so far as complex numbers c^M + i c^H (sorted), and their p̂(a)
+    known = {"keys": np.empty(0, complex), "values": np.empty(0)}
 
     def accept(c_model: np.ndarray, c_human: np.ndarray) -> np.ndarray:
         cm, ch = np.broadcast_arrays(np.asarray(c_model, float), np.asarray(c_human, float))
-        pairs, inverse = np.unique(
-            np.column_stack([cm.ravel(), ch.ravel()]), axis=0, return_inverse=True
-        )
-        keys = list(map(tuple, pairs.tolist()))
-        new = [i for i, key in enumerate(keys) if key not in memo]
-        if new:
-            if len(memo) + len(new) > ACCEPT_MEMO_SIZE:
-                memo.clear()
-                new = list(range(len(keys)))
-            out = np.asarray(fn(pairs[new, 0], pairs[new, 1]), dtype=float)
+        if not (np.isfinite(cm).all() and np.isfinite(ch).all()):  # no memo for NaN keys
+            out = np.asarray(fn(cm.ravel(), ch.ravel()), dtype=float)
+            return (out[:, -1] if out.ndim == 2 else out).reshape(cm.shape)
+        pairs, inverse = np.unique(cm.ravel() + 1j * ch.ravel(), return_inverse=True)
+        keys, values = known["keys"], known["values"]
+        at = np.minimum(np.searchsorted(keys, pairs), max(keys.size - 1, 0))
+        found = keys[at] == pairs if keys.size else np.zeros(pairs.size, bool)
+        if not found.all():
+            if keys.size + np.count_nonzero(~found) > ACCEPT_MEMO_SIZE:  # start afresh
+                keys, values, found = np.empty(0, complex), np.empty(0), found & False
+            new = pairs[~found]
+            out = np.asarray(fn(new.real, new.imag), dtype=float)
             out = out[:, -1] if out.ndim == 2 else out
-            memo.update(zip((keys[i] for i in new), out.tolist(), strict=True))
-        values = np.array([memo[key] for key in keys], dtype=float)
-        return values[inverse.ravel()].reshape(cm.shape)
+            keys = np.concatenate([keys, new])
+            order = np.argsort(keys, kind="stable")
+            keys, values = keys[order], np.concatenate([values, out])[order]
+            known["keys"], known["values"] = keys, values
+            at = np.searchsorted(keys, pairs)
+        return values[at][inverse.ravel()].reshape(cm.shape)
 
     return accept
 
@@ -259,23 +265,27 @@ class _AdvisorBase(BaseEstimator):
         if not hasattr(self, "rules_"):
             raise ConfigError("advisor", f"{type(self).__name__} is not fitted; call fit first")
 
-    def _coverage(self, rules: Sequence[Rule], matrix: np.ndarray) -> np.ndarray:
-        """:func:`coverage_matrix` of ``rules`` on ``matrix``, remembered for the same rows.
+    def _coverage(self, matrix: np.ndarray, *rule_sets: Sequence[Rule]) -> list[np.ndarray]:
+        """:func:`coverage_matrix` of each rule set on ``matrix``, remembered for the same rows.
 
         An evaluation advises the same test rows for every draw of the expert;
         the coverage is computed once per (rule tuple, rows) and reused. The
         memo holds the rule tuple itself and is keyed by its identity and by a
         digest of the rows' values, so a refit (new tuple) or new rows miss it.
         """
-        digest = hashlib.blake2b(np.ascontiguousarray(matrix).tobytes(), digest_size=16)
-        key = (id(rules), matrix.shape, matrix.dtype.str, digest.digest())
+        matrix = np.ascontiguousarray(matrix)
+        digest = hashlib.blake2b(memoryview(matrix).cast("B"), digest_size=16).digest()
         memo = self.__dict__.setdefault("_coverage_memo", {})
-        hit = memo.get(key)
-        if hit is None or hit[0] is not rules:
-            if len(memo) >= COVERAGE_MEMO_SIZE:
-                memo.clear()
-            hit = memo[key] = (rules, coverage_matrix(rules, matrix, self.feature_names_in_))
-        return hit[1]
+        out = []
+        for rules in rule_sets:
+            key = (id(rules), matrix.shape, matrix.dtype.str, digest)
+            hit = memo.get(key)
+            if hit is None or hit[0] is not rules:
+                if len(memo) >= COVERAGE_MEMO_SIZE:
+                    memo.clear()
+                hit = memo[key] = (rules, coverage_matrix(rules, matrix, self.feature_names_in_))
+            out.append(hit[1])
+        return out
 
     def _advise_inputs(self, X, h, c_human) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Check the advisor is fitted; the feature matrix, h and c^H of new rows."""
@@ -605,8 +615,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         if self.gated_ or not self.rules_:
             return self._silent(h_)
         n, kp = matrix.shape[0], len(self.rules_pos_)
-        pos = self._coverage(self.rules_pos_, matrix)
-        neg = self._coverage(self.rules_neg_, matrix)
+        pos, neg = self._coverage(matrix, self.rules_pos_, self.rules_neg_)
         pcov, ncov = pos.any(axis=1), neg.any(axis=1)
         # rules are kept in decreasing precision, so the first covering one is the most precise
         # (either set may be empty: argmax needs at least one column)
@@ -753,7 +762,7 @@ class TaskOnlyAdvisor(_AdvisorBase):
                 np.full(n, -1),
                 self.rules_,
             )
-        cov = self._coverage(self.rules_, matrix)
+        (cov,) = self._coverage(matrix, self.rules_)
         covered = cov.any(axis=1)
         prec = np.array([r.precision for r in self.rules_], dtype=float)
         first = cov.argmax(axis=1) if cov.shape[1] else np.zeros(n, np.intp)
