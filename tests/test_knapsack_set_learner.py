@@ -140,3 +140,12 @@ def test_label_starts_are_checked_and_built():
     assert [r.target for r in starts.values()] == [0.0, 1.0]
     assert all(isinstance(r.model, SetRecommender) for r in starts.values())
     assert all(0.5 < r.quality <= 1.0 for r in starts.values())
+
+
+@pytest.mark.parametrize("module", ["set_learner", "learners", "headroom"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"hmlsim.knapsack.{module}"))
+    assert result.attempted > 0 and result.failed == 0

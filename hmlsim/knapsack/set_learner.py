@@ -94,7 +94,7 @@ def exchange_gains(
     Examples
     --------
     >>> w, v = np.array([[2.0, 3.0, 5.0]]), np.array([[12.0, 13.0, 15.0]])
-    >>> exchange_gains(w, v, np.array([[True, True, False]]), np.array([1.0])).tolist()
+    >>> exchange_gains(w, v, np.array([[True, True, False]]), np.array([2.0])).tolist()
     [[0.0, 2.0, 2.0]]
     """
     dw = weights[:, None, :] - weights[:, :, None]  # [b, out i, in j]
