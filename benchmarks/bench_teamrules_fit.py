@@ -58,7 +58,10 @@ from sklearn.model_selection import GridSearchCV
 
 from hmlsim.advisors import TeamRulesAdvisor, team_decisions, teamrules
 from hmlsim.advisors import outcome as outcome_module
-from hmlsim.advisors.annealing import _anneal, _check_args, _Csc, _FastState, _Prepared
+from hmlsim.advisors.annealing import _anneal, _check_args
+from hmlsim.advisors.annealing_state import FastState as _FastState
+from hmlsim.advisors.annealing_state import Prepared as _Prepared
+from hmlsim.advisors.annealing_state import _Csc
 from hmlsim.advisors.loss import decision_loss
 from hmlsim.advisors.mining import mine_candidates_reference
 from hmlsim.seeding import make_rng

@@ -109,6 +109,48 @@ def test_gate_never_leaves_value_below_the_human_on_validation(fake):
     assert (task["advising_rate"] == 0).all() and task["gated"].all()
 
 
+class OtherExpert(FakeExpert):
+    """Errs where |x2| is small instead: other training decisions."""
+
+    def decide(self, split, rng):
+        hard = np.abs(split.X["x2"].to_numpy()) < 0.8
+        flip = hard & (np.random.default_rng(rng).random(len(split.y)) < 0.4)
+        return np.where(flip, 1 - split.y, split.y), np.where(hard, 0.3, 0.9)
+
+
+def test_fitted_advisors_are_reused_only_for_the_same_training_inputs(fake):
+    """C.5's reuse: the same fit inputs give the same advisor object and the same table."""
+    ds, expert = fake
+    run = dict(
+        variants=("TR", "Task-only"),
+        n_repetitions=3,
+        rng=7,
+        discretion_model=accept_probability,
+        advisor_params=SMALL,
+        outcome_model=quick_outcome(ds),
+        return_fit=True,
+    )
+    fitted: dict = {}
+    first, fit1 = evaluate_advisors(ds, expert, [0.0, 0.3], **run, fitted_advisors=fitted)
+    assert len(fitted) == 3  # TR at two α, Task-only once
+    second, fit2 = evaluate_advisors(
+        ds, expert, [0.0, 0.3], **run, candidates=fit1.candidates, fitted_advisors=fitted
+    )
+    assert len(fitted) == 3
+    assert fit2.advisors[("TR", 0.3)] is fit1.advisors[("TR", 0.3)]
+    pd.testing.assert_frame_equal(first, second)
+    _, fit3 = evaluate_advisors(
+        ds, OtherExpert(), [0.3], **run, candidates=fit1.candidates, fitted_advisors=fitted
+    )
+    assert fit3.advisors[("TR", 0.3)] is not fit1.advisors[("TR", 0.3)]
+    assert len(fitted) == 5
+    reseeded = {**run, "rng": 8}
+    _, fit4 = evaluate_advisors(
+        ds, expert, [0.3], **reseeded, candidates=fit1.candidates, fitted_advisors=fitted
+    )
+    assert fit4.advisors[("TR", 0.3)] is not fit1.advisors[("TR", 0.3)]
+
+
 @pytest.mark.slow
 def test_heart_task_only_accuracy_and_tr_beats_the_human():
     from hmlsim.behaviour import make_expert

@@ -21,6 +21,7 @@ It expects the data and expert interfaces of :mod:`hmlsim.data` and
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,26 @@ def _fit_key(variant: str, alpha: float) -> tuple:
     return ("TR", "ADB" not in variant, 0.0 if "Cost" in variant else alpha)
 
 
+def _fit_context(base: int, *inputs: Any) -> str:
+    """A digest of what every fit of one context depends on (see ``fitted_advisors``).
+
+    Arrays enter by value, fitted models and candidates by identity (the
+    caller shares the objects), parameters by their repr.
+    """
+    digest = hashlib.blake2b(str(base).encode(), digest_size=16)
+    for value in inputs:
+        if isinstance(value, np.ndarray):
+            digest.update(np.ascontiguousarray(value).tobytes())
+        elif value is None or isinstance(value, (dict, tuple, list, str, int, float)):
+            digest.update(
+                repr(sorted(value.items()) if isinstance(value, dict) else value).encode()
+            )
+        else:
+            digest.update(f"object {id(value)}".encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
 def _records(labels: dict, *decisions: np.ndarray, **options) -> list[dict]:
     """Table rows of one variant, α and repetition: ``labels`` + each group's metrics.
 
@@ -118,6 +139,7 @@ def evaluate_advisors(
     include_human: bool = True,
     rng: SeedLike = None,
     return_fit: bool = False,
+    fitted_advisors: dict | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, ContextFit]:
     """Train the advisor variants for one dataset and expert and measure them on the test split.
 
@@ -160,6 +182,15 @@ def evaluate_advisors(
         Master seed of everything.
     return_fit : bool, default False
         Also return the :class:`ContextFit` (fitted advisors, candidates, models).
+    fitted_advisors : dict, optional
+        Advisors fitted by earlier calls, reused when everything their fit
+        depends on is the same: the expert's training decisions and
+        confidences, the candidates, p̂(y | x) and its out-of-fold values, the
+        discretion model, the loss weights, the estimator parameters and the
+        master seed (``rng``). This call's fits are added to it. Appendix C.5
+        pairs one trained TR with experts whose ADB drifts and who decide
+        alike: their advisors are fitted once.
+
     Returns
     -------
     DataFrame
@@ -231,9 +262,24 @@ def evaluate_advisors(
     # fit every (variant, training α) once
     shared: dict[tuple[str, float | None], Any] = {}
     task_only: TaskOnlyAdvisor | None = None
+    context = _fit_context(
+        base,
+        np.asarray(h_train),
+        np.asarray(ch_train, dtype=float),
+        np.asarray(p_train, dtype=float),
+        q_train,
+        candidates,
+        outcome,
+        discretion_model,
+        lw,
+        params,
+    )
     for variant in variants:
         for a in alphas:
             key = _fit_key(variant, a)
+            if key not in shared and fitted_advisors is not None:
+                if (context, key) in fitted_advisors:
+                    shared[key] = fitted_advisors[(context, key)]
             if key not in shared:
                 est_params = params if variant != "TR-SelectiveOnly" else {}
                 advisor = make_advisor(
@@ -277,6 +323,8 @@ def evaluate_advisors(
                     )
                     advisor.outcome_model_ = outcome
                 shared[key] = advisor
+                if fitted_advisors is not None:
+                    fitted_advisors[(context, key)] = advisor
             fit.advisors[(variant, a)] = shared[key]
 
     if gate:

@@ -274,7 +274,7 @@ class _AdvisorBase(BaseEstimator):
         digest of the rows' values, so a refit (new tuple) or new rows miss it.
         """
         matrix = np.ascontiguousarray(matrix)
-        digest = hashlib.blake2b(memoryview(matrix).cast("B"), digest_size=16).digest()
+        digest = hashlib.sha1(memoryview(matrix).cast("B"), usedforsecurity=False).digest()
         memo = self.__dict__.setdefault("_coverage_memo", {})
         out = []
         for rules in rule_sets:

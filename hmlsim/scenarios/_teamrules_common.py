@@ -320,6 +320,7 @@ def run_context(
     gate: bool = False,
     discretion_model=None,
     shared: dict[str, Any] | None = None,
+    fitted_advisors: dict | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Train and evaluate the advisors for one run; return the per-run table and extras.
 
@@ -338,6 +339,9 @@ def run_context(
         :data:`SHARED_FITS` is passed on (no mining, no p̂(y | x) fit; see
         :func:`split_fits`); otherwise this call's candidates and p̂(y | x)
         are stored in it.
+    fitted_advisors : dict, optional
+        Advisors to reuse across calls whose fits depend on the same inputs
+        (see :func:`~hmlsim.advisors.evaluate_advisors`).
 
     Returns
     -------
@@ -360,6 +364,7 @@ def run_context(
             gate=gate,
             rng=int(seed),
             return_fit=True,
+            fitted_advisors=fitted_advisors,
             **{k: v for k, v in (shared or {}).items() if k in SHARED_FITS},
         )
     if shared is not None:

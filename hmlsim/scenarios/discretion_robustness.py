@@ -125,6 +125,9 @@ def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
     model = fit_discretion_model(expert, ds, rng=common.run_seed(seed, "discretion"))
     probe = fit_logistic_advisor(ds.train, random_state=0)
     shared: dict = {}  # candidates and p̂(y | x) of the split, mined and fitted once
+    # the drifted experts decide as the original: TR's fits are the same for every
+    # noise level and gate (evaluate_advisors checks their inputs) and are made once
+    fitted: dict = {}
     for noise in config.noise_levels:
         drifted = perturb_adb(expert, float(noise), rng=common.run_seed(seed, "noise", noise))
         answers = interaction_data(
@@ -152,6 +155,7 @@ def _one_split(config: Config, split_seed: int) -> list[pd.DataFrame]:
                 gate=bool(gate),
                 discretion_model=model,
                 shared=shared,
+                fitted_advisors=fitted,
             )
             frames.append(table[table["group"] == "all"])
     return frames
