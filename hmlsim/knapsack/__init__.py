@@ -6,6 +6,8 @@ Modules, one idea each:
 - :mod:`~hmlsim.knapsack.solver` — exact optimum by dynamic programming, batched;
 - :mod:`~hmlsim.knapsack.utility` — economic performance, optimality, random fill;
 - :mod:`~hmlsim.knapsack.recommender` — the paper's MLP recommender (torch);
+- :mod:`~hmlsim.knapsack.set_learner` — a per-item set learner whose level follows its labels;
+- :mod:`~hmlsim.knapsack.learners` — the recommenders by name (``sorted``, ``unsorted``, ``set``);
 - :mod:`~hmlsim.knapsack.solvers` — simulated human solvers (behavioural model);
 - :mod:`~hmlsim.knapsack.calibration` — fitting the solvers on the humans-alone arm;
 - :mod:`~hmlsim.knapsack.prediction` — predicted figures with intervals, beside the paper;
