@@ -123,7 +123,80 @@ def _arrays(instances: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-class KnapsackRecommender:
+class ImitationLearner:
+    """What the knapsack recommenders share: BCE imitation of 0/1 item labels, decoding, snapshots.
+
+    A subclass sets ``epochs``, ``batch_size``, ``learning_rate``, ``device``
+    and ``random_state`` and implements ``fit`` (building its network and
+    inputs, then calling :meth:`_train`) and ``predict_scores``.
+    """
+
+    def _train(
+        self,
+        network: nn.Module,
+        x: np.ndarray,
+        y: np.ndarray,
+        loss_fn: nn.Module,
+        generator: torch.Generator,
+        callback: Callable[[int, Any], None] | None,
+    ) -> None:
+        """Adam on mini-batches of (x, y) for ``epochs`` passes; sets ``network_`` and
+        ``loss_curve_`` (mean loss per epoch) and leaves the network on the CPU."""
+        device = resolve_device(self.device)
+        network.to(device)
+        xt = torch.from_numpy(x).to(device)
+        yt = torch.from_numpy(y.astype(np.float32)).to(device)
+        optimiser = torch.optim.Adam(network.parameters(), lr=float(self.learning_rate))
+        self.loss_curve_ = []
+        self.network_ = network
+        n = xt.shape[0]
+        for epoch in range(int(self.epochs)):
+            network.train()
+            perm = torch.randperm(n, generator=generator).to(device)
+            total = 0.0
+            for start in range(0, n, int(self.batch_size)):
+                idx = perm[start : start + int(self.batch_size)]
+                optimiser.zero_grad()
+                loss = loss_fn(network(xt[idx]), yt[idx])
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * idx.numel()
+            self.loss_curve_.append(total / max(n, 1))
+            log.debug("epoch %d loss %.4f", epoch, self.loss_curve_[-1])
+            if callback is not None:
+                callback(epoch, self)
+        network.to("cpu")
+        network.eval()
+
+    def _check_training(self) -> None:
+        """The training settings, checked before any work."""
+        if int(self.epochs) < 0:
+            raise ConfigError("epochs", f"must be >= 0, got {self.epochs!r}")
+        check_positive("batch_size", self.batch_size)
+        check_positive("learning_rate", self.learning_rate)
+        resolve_device(self.device)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "network_"):
+            raise ConfigError("model", f"this {type(self).__name__} is not fitted; call fit first")
+
+    def predict_scores(self, instances: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, instances: Any) -> np.ndarray:
+        """Decoded solutions: items by decreasing score until the first that does not fit."""
+        return decode(self.predict_scores(instances), instances.weights, instances.capacity)
+
+    def snapshot(self):
+        """A frozen copy of this fitted model (for checkpoints along training)."""
+        self._check_fitted()
+        clone = copy.copy(self)
+        clone.network_ = copy.deepcopy(self.network_).to("cpu").eval()
+        clone.loss_curve_ = list(self.loss_curve_)
+        return clone
+
+
+class KnapsackRecommender(ImitationLearner):
     """The paper's MLP recommender, with scikit-learn conventions.
 
     Parameters
@@ -201,51 +274,19 @@ class KnapsackRecommender:
         -------
         self
         """
-        if int(self.epochs) < 0:
-            raise ConfigError("epochs", f"must be >= 0, got {self.epochs!r}")
-        check_positive("batch_size", self.batch_size)
-        check_positive("learning_rate", self.learning_rate)
+        self._check_training()
         w, v, cap = _arrays(instances)
         y = np.asarray(labels, dtype=bool)
         if y.shape != w.shape:
             raise ConfigError("labels", f"must have shape {w.shape}, got {y.shape}")
-        device = resolve_device(self.device)
         generator = torch_generator(make_rng(self.random_state))
         self.n_items_ = w.shape[1]
         network = build_mlp(self.n_items_, tuple(self.hidden))
         _init(network, generator)
-        network.to(device)
         x, order = features(w, v, cap, sort=bool(self.sort_by_density))
-        y_sorted = y[np.arange(y.shape[0])[:, None], order].astype(np.float32)
-        xt = torch.from_numpy(x).to(device)
-        yt = torch.from_numpy(y_sorted).to(device)
-        optimiser = torch.optim.Adam(network.parameters(), lr=float(self.learning_rate))
-        loss_fn = nn.BCELoss()
-        self.loss_curve_ = []
-        self.network_ = network
-        n = xt.shape[0]
-        for epoch in range(int(self.epochs)):
-            network.train()
-            perm = torch.randperm(n, generator=generator).to(device)
-            total = 0.0
-            for start in range(0, n, int(self.batch_size)):
-                idx = perm[start : start + int(self.batch_size)]
-                optimiser.zero_grad()
-                loss = loss_fn(network(xt[idx]), yt[idx])
-                loss.backward()
-                optimiser.step()
-                total += float(loss.detach()) * idx.numel()
-            self.loss_curve_.append(total / max(n, 1))
-            log.debug("epoch %d loss %.4f", epoch, self.loss_curve_[-1])
-            if callback is not None:
-                callback(epoch, self)
-        network.to("cpu")
-        network.eval()
+        y_sorted = y[np.arange(y.shape[0])[:, None], order]
+        self._train(network, x, y_sorted, nn.BCELoss(), generator, callback)
         return self
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "network_"):
-            raise ConfigError("model", "this KnapsackRecommender is not fitted; call fit first")
 
     def predict_scores(self, instances: Any) -> np.ndarray:
         """Sigmoid score of every item (original item order), shape (B, n)."""
@@ -258,18 +299,6 @@ class KnapsackRecommender:
         scores = np.empty_like(sorted_scores)
         scores[np.arange(w.shape[0])[:, None], order] = sorted_scores
         return scores
-
-    def predict(self, instances: Any) -> np.ndarray:
-        """Decoded solutions: items by decreasing score while they fit (always feasible)."""
-        return decode(self.predict_scores(instances), instances.weights, instances.capacity)
-
-    def snapshot(self) -> KnapsackRecommender:
-        """A frozen copy of this fitted model (for checkpoints along training)."""
-        self._check_fitted()
-        clone = copy.copy(self)
-        clone.network_ = copy.deepcopy(self.network_).to("cpu").eval()
-        clone.loss_curve_ = list(self.loss_curve_)
-        return clone
 
 
 def decode(

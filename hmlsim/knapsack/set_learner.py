@@ -38,7 +38,6 @@ cross-entropy between the scores and the 0/1 label vectors, as the paper's MLP.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +47,7 @@ import torch
 from torch import nn
 
 from hmlsim.errors import ConfigError, check_positive
-from hmlsim.knapsack.recommender import CAPACITY_SCALE, _init, decode, resolve_device
+from hmlsim.knapsack.recommender import CAPACITY_SCALE, ImitationLearner, _init
 from hmlsim.seeding import SeedLike, make_rng, torch_generator
 
 log = logging.getLogger(__name__)
@@ -189,7 +188,7 @@ class ItemScorer(nn.Module):
         return self.rho(torch.cat([e, pooled], dim=-1)).squeeze(-1)
 
 
-class SetRecommender:
+class SetRecommender(ImitationLearner):
     """The set learner (per-item DeepSets scorer), with the paper's MLP's interface.
 
     Parameters
@@ -260,51 +259,19 @@ class SetRecommender:
         -------
         self
         """
-        if int(self.epochs) < 0:
-            raise ConfigError("epochs", f"must be >= 0, got {self.epochs!r}")
-        check_positive("batch_size", self.batch_size)
-        check_positive("learning_rate", self.learning_rate)
+        self._check_training()
         check_positive("hidden", self.hidden)
         w = np.asarray(instances.weights)
         y = np.asarray(labels, dtype=bool)
         if y.shape != w.shape:
             raise ConfigError("labels", f"must have shape {w.shape}, got {y.shape}")
-        device = resolve_device(self.device)
         generator = torch_generator(make_rng(self.random_state))
         self.n_items_ = w.shape[1]
         network = ItemScorer(N_FEATURES, int(self.hidden))
         _init(network, generator)
-        network.to(device)
         x = item_features(w, instances.values, instances.capacity)
-        xt = torch.from_numpy(x).to(device)
-        yt = torch.from_numpy(y.astype(np.float32)).to(device)
-        optimiser = torch.optim.Adam(network.parameters(), lr=float(self.learning_rate))
-        loss_fn = nn.BCEWithLogitsLoss()
-        self.loss_curve_ = []
-        self.network_ = network
-        n = xt.shape[0]
-        for epoch in range(int(self.epochs)):
-            network.train()
-            perm = torch.randperm(n, generator=generator).to(device)
-            total = 0.0
-            for start in range(0, n, int(self.batch_size)):
-                idx = perm[start : start + int(self.batch_size)]
-                optimiser.zero_grad()
-                loss = loss_fn(network(xt[idx]), yt[idx])
-                loss.backward()
-                optimiser.step()
-                total += float(loss.detach()) * idx.numel()
-            self.loss_curve_.append(total / max(n, 1))
-            log.debug("epoch %d loss %.4f", epoch, self.loss_curve_[-1])
-            if callback is not None:
-                callback(epoch, self)
-        network.to("cpu")
-        network.eval()
+        self._train(network, x, y, nn.BCEWithLogitsLoss(), generator, callback)
         return self
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "network_"):
-            raise ConfigError("model", "this SetRecommender is not fitted; call fit first")
 
     def predict_scores(self, instances: Any) -> np.ndarray:
         """Sigmoid score of every item, shape (B, n)."""
@@ -313,15 +280,3 @@ class SetRecommender:
         with torch.no_grad():
             logits = self.network_(torch.from_numpy(x)).double()
         return torch.sigmoid(logits).numpy()  # float64: saturates only beyond |logit| ≈ 37
-
-    def predict(self, instances: Any) -> np.ndarray:
-        """Decoded solutions: items by decreasing score until the first that does not fit."""
-        return decode(self.predict_scores(instances), instances.weights, instances.capacity)
-
-    def snapshot(self) -> SetRecommender:
-        """A frozen copy of this fitted model."""
-        self._check_fitted()
-        clone = copy.copy(self)
-        clone.network_ = copy.deepcopy(self.network_).to("cpu").eval()
-        clone.loss_curve_ = list(self.loss_curve_)
-        return clone
