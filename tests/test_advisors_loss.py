@@ -64,6 +64,27 @@ def test_psi_is_the_expected_loss_comparison(case, alpha, lw):
 
 
 @given(cases(), weights)
+def test_at_zero_cost_psi_does_not_depend_on_p_accept(case, lw):
+    """Artefact check behind diagnosis D6 of the reproduction: at α = 0 the ADB-aware ψ
+    and the no-ADB ψ (p̂(a) ≡ 1) advise on the same rows, so TR and TR-no(ADB) can differ
+    only through the rules the annealing picks."""
+    _, advice, h, p_a, p_y = case
+    p_a = np.clip(p_a, 1e-3, 1.0)  # any p̂(a) > 0
+    assert np.array_equal(
+        psi(advice, p_y, h, p_a, 0.0, lw), psi(advice, p_y, h, np.ones_like(p_a), 0.0, lw)
+    )
+
+
+@given(cases(), st.floats(0.01, 2.0), weights)
+def test_with_a_cost_p_accept_can_change_psi(case, alpha, lw):
+    """...whereas at α > 0 a low p̂(a) withholds advice that p̂(a) = 1 would offer."""
+    _, advice, h, _, p_y = case
+    offered_anyway = psi(advice, p_y, h, np.ones(len(h)), alpha, lw)
+    rarely_taken = psi(advice, p_y, h, np.full(len(h), 1e-6), alpha, lw)
+    assert not rarely_taken.any() and np.all(rarely_taken <= offered_anyway)
+
+
+@given(cases(), weights)
 def test_expected_loss_is_the_mean_over_labels(case, lw):
     _, d, _, _, p_y = case
     by_hand = p_y * decision_loss(1, d, lw) + (1 - p_y) * decision_loss(0, d, lw)
