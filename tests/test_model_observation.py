@@ -338,14 +338,17 @@ def _claimed_minus_true_precision(model: CollaborationModel) -> float:
     return float(claimed - np.mean([test.truth[covered[:, k]].mean() for k in used]))
 
 
-def test_task_only_confidence_is_inflated_by_labels_its_own_advice_made():
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_task_only_confidence_is_inflated_by_labels_its_own_advice_made(seed):
     # the spiral's mechanism: task-only's confidence c^M is its rules' precision on the
-    # firm's labels; trained on noisy truth before deployment it does not over-claim, but
-    # once retrained on final decisions its own accepted advice shaped, it does
-    model = CollaborationModel(advisor="Task-only", rng=3, **{**SMALL, "cases_per_epoch": 200})
+    # firm's labels; trained on noisy truth before deployment it claims about what it
+    # achieves (within 0.1, either sign: seeds 0-8 gave -0.05 to +0.09), but once
+    # retrained on final decisions its own accepted advice shaped, it over-claims by
+    # 0.1 or more beyond that (seeds 0-8: +0.11 to +0.33 after four epochs)
+    model = CollaborationModel(advisor="Task-only", rng=seed, **{**SMALL, "cases_per_epoch": 200})
     before = _claimed_minus_true_precision(model)
     for _ in range(4):
         model.step()
     after = _claimed_minus_true_precision(model)
-    assert before <= 0.0 < 0.05 < after
-    assert model.datacollector.get_model_vars_dataframe()["acceptance_rate"].iloc[-1] > 0.9
+    assert abs(before) < 0.1 and after > before + 0.1
+    assert model.datacollector.get_model_vars_dataframe()["acceptance_rate"].iloc[-1] > 0.85
