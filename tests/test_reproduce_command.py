@@ -20,6 +20,24 @@ def _claims(out: Path) -> dict[str, dict]:
     return {c["id"]: c for c in claims}
 
 
+def _refuse(*args, **kwargs):  # pragma: no cover - reached only on failure
+    raise AssertionError("a unit ran")
+
+
+def test_the_master_seed_reseeds_every_unit_and_the_cli_copies_match():
+    from hmlsim.experiments.scenario import MAX_SEED
+    from hmlsim.experiments.sweep import plan_runs
+    from hmlsim.reproduce import cli as reproduce_cli
+
+    assert reproduce_cli.MASTER_SEED == teamrules.MASTER_SEED
+    assert reproduce_cli.MAX_SEED == MAX_SEED
+    default = {t.axis_values["unit"]: t.seed for t in plan_runs(teamrules.reproduction_spec()[0])}
+    other = {
+        t.axis_values["unit"]: t.seed for t in plan_runs(teamrules.reproduction_spec(seed=7)[0])
+    }
+    assert default.keys() == other.keys() and all(default[u] != other[u] for u in default)
+
+
 def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(units, "plan_units", lambda quick, datasets: ["table4/20", "c5/20"])
     monkeypatch.setattr(teamrules, "fico_availability", lambda: (False, "FICO absent here"))
@@ -47,6 +65,12 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
     assert [t["units_done"] for t in timing] == [2, 0]
     assert _claims(out) == claims
 
+    # another master seed is another draw: refused in this folder, before any unit runs
+    monkeypatch.setattr(units, "run", _refuse)
+    assert cli.main([*argv, "--seed", "7"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "master seed 2024" in err
+
 
 @pytest.mark.parametrize(
     ("argv", "field"),
@@ -54,13 +78,11 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
         (["--workers", "0"], "--workers"),
         (["--diagnoses", "no-such-file.md"], "--diagnoses"),
         (["--out", "/proc/nope"], "--out"),
+        (["--seed", "-1"], "--seed"),
     ],
 )
 def test_bad_options_fail_before_any_unit_runs(tmp_path, monkeypatch, capsys, argv, field):
-    def refuse(*args, **kwargs):  # pragma: no cover - reached only on failure
-        raise AssertionError("a unit ran")
-
-    monkeypatch.setattr(units, "run", refuse)
+    monkeypatch.setattr(units, "run", _refuse)
     base = ["reproduce", "teamrules", "--quick", "--no-progress", "--out", str(tmp_path / "r")]
     assert cli.main([*base, *argv]) == 2
     err = capsys.readouterr().err.strip()

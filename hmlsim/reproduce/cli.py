@@ -7,6 +7,12 @@ import shlex
 
 from hmlsim.errors import ConfigError
 
+#: the reproduction's default master seed (``hmlsim.reproduce.teamrules.MASTER_SEED``,
+#: written out so that ``--help`` needs no import of the sweep machinery)
+MASTER_SEED = 2024
+#: the largest seed a sweep accepts (``hmlsim.experiments.scenario.MAX_SEED``)
+MAX_SEED = 2**63 - 1
+
 #: the papers that can be reproduced, with their line of ``hmlsim reproduce --help``
 PAPERS = {
     "teamrules": "The value of AI advice (TeamRules): Figure 2's nine panels, C.1, "
@@ -21,6 +27,8 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
 
     if args.workers < 1:
         raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError("--seed", f"expected an integer in 0..{MAX_SEED}, got {args.seed}")
     if args.diagnoses is not None and not Path(args.diagnoses).is_file():
         raise ConfigError("--diagnoses", f"no such file: {args.diagnoses}")
     words = ["hmlsim", "reproduce", args.paper, "--out", str(args.out)]
@@ -28,6 +36,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
     words += ["--workers", str(args.workers)] if args.workers != 1 else []
     words += ["--scheduler", args.scheduler] if args.scheduler else []
     words += ["--diagnoses", str(args.diagnoses)] if args.diagnoses else []
+    words += ["--seed", str(args.seed)] if args.seed != MASTER_SEED else []
     report, written = reproduce_teamrules(
         args.out,
         quick=args.quick,
@@ -36,6 +45,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         progress=not args.no_progress,
         diagnoses=args.diagnoses,
         command=shlex.join(words),
+        seed=args.seed,
     )
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
@@ -79,6 +89,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="FILE",
         help="Markdown appended to the report: the written diagnosis of each deviation",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=MASTER_SEED,
+        help=f"master seed of every unit (default {MASTER_SEED}); another seed is another "
+        "draw of the same reproduction, into another --out",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hmlsim.errors import check_writable_folder
+from hmlsim.errors import ConfigError, check_writable_folder
 from hmlsim.experiments.scenario import write_json
 from hmlsim.experiments.store import ResultStore
 from hmlsim.experiments.sweep import SweepReport, SweepSpec, run_sweep
@@ -33,7 +33,7 @@ def fico_availability() -> tuple[bool, str]:
     )
 
 
-def reproduction_spec(quick: bool = False) -> tuple[SweepSpec, str]:
+def reproduction_spec(quick: bool = False, seed: int = MASTER_SEED) -> tuple[SweepSpec, str]:
     """The sweep of every unit that can run here, and the FICO note (empty when FICO runs)."""
     from hmlsim.reproduce.units import plan_units
 
@@ -43,7 +43,7 @@ def reproduction_spec(quick: bool = False) -> tuple[SweepSpec, str]:
         scenario=UNITS_MODULE,
         axes={"unit": plan_units(quick=quick, datasets=datasets)},
         seeds=1,
-        master_seed=MASTER_SEED,
+        master_seed=int(seed),
         fixed={"size": "quick" if quick else "full"},
         name="reproduce-teamrules-quick" if quick else "reproduce-teamrules",
     )
@@ -59,6 +59,7 @@ def reproduce_teamrules(
     progress: bool = True,
     diagnoses: str | Path | None = None,
     command: str | None = None,
+    seed: int = MASTER_SEED,
 ) -> tuple[SweepReport, dict[str, Any]]:
     """Run every unit of the TeamRules reproduction not yet in ``out``, then write the report.
 
@@ -81,6 +82,16 @@ def reproduce_teamrules(
         A Markdown file appended to the report as its diagnoses section.
     command : str, optional
         The command line to record (default: this process's arguments).
+    seed : int, default :data:`MASTER_SEED`
+        The master seed every unit's seed derives from. Another seed is another
+        draw of the same reproduction (splits are the paper's; experts' draws,
+        annealing and evaluation change): run it into another ``out`` to see
+        which verdicts the randomness decides.
+
+    Raises
+    ------
+    ConfigError
+        ``--seed`` when ``out`` holds runs of another master seed.
 
     Returns
     -------
@@ -96,8 +107,16 @@ def reproduce_teamrules(
     notes = None
     if diagnoses is not None:
         notes = Path(diagnoses).read_text()
-    spec, fico_note = reproduction_spec(quick)
+    spec, fico_note = reproduction_spec(quick, seed)
     store = ResultStore(out / "runs")
+    if store.manifest_path.exists():
+        stored = store.manifest()["spec"].get("master_seed")
+        if stored != spec.master_seed:
+            raise ConfigError(
+                "--seed",
+                f"{out} holds runs of master seed {stored}; give --seed {stored} to resume "
+                f"them, or another --out for seed {spec.master_seed}",
+            )
     before = store.done_keys()
     started, cpu_started = time.time(), time.process_time()
     report = run_sweep(spec, out / "runs", workers=workers, scheduler=scheduler, progress=progress)
