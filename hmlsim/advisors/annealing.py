@@ -7,18 +7,17 @@ training total team loss (TTL, the mean of eq. 3 with the selective advising
 of eq. 4-6) over sets of candidate rules R = {R+, R-}, starting from the empty
 set (the human decides alone).
 
-Speed: the state keeps, for every training row, how many selected rules of
-each sign cover it, the most precise of them, the row's loss and its weight in
-the row draw. A move re-evaluates only the rows where the most precise covering
-rule changes, and the add and cut moves score all their candidate rules (up to
-``n_proposals`` for an add) at once with one vectorised pass over their
-coverage (no per-rule Python loop). A row's loss under a rule that would be its
-most precise one depends on that rule alone, so it is computed once per problem
-for every (rule, row) pair and an add move is scored by lookups. p̂(a) is
-tabulated once per problem over (distinct c^H) x (distinct rule precisions).
-:func:`anneal_rule_sets_reference` runs the same search with a straightforward
-per-rule full re-evaluation, drawing the same random numbers, so the two give
-the same rule sets (tests and ``benchmarks/bench_annealing.py`` use it).
+Speed: two engines run the same search. The compiled one (numba,
+:mod:`~hmlsim.advisors.annealing_kernel`, the default) and the vectorised NumPy
+one (:mod:`~hmlsim.advisors.annealing_state`) keep, for every training row, the
+most precise selected rule of each sign covering it, the row's loss and its
+weight in the row draw; a move re-evaluates only the rows where the most
+precise covering rule changes, and an add move is scored by lookups in a
+per-(rule, row) loss table. Both draw the same random numbers and select the
+same rule sets (``engine=`` chooses). :func:`anneal_rule_sets_reference` runs
+the same search with a straightforward per-rule full re-evaluation, so the
+three give the same rule sets (tests and ``benchmarks/bench_annealing.py`` use
+it).
 
 The search (each iteration t = 0 .. n_iter - 1, temperature c0 ** (t / n_iter)):
 

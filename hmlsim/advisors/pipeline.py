@@ -262,18 +262,20 @@ def evaluate_advisors(
     # fit every (variant, training α) once
     shared: dict[tuple[str, float | None], Any] = {}
     task_only: TaskOnlyAdvisor | None = None
-    context = _fit_context(
-        base,
-        np.asarray(h_train),
-        np.asarray(ch_train, dtype=float),
-        np.asarray(p_train, dtype=float),
-        q_train,
-        candidates,
-        outcome,
-        discretion_model,
-        lw,
-        params,
-    )
+    context = None  # what the fits depend on, digested only when fits may be reused
+    if fitted_advisors is not None:
+        context = _fit_context(
+            base,
+            np.asarray(h_train),
+            np.asarray(ch_train, dtype=float),
+            np.asarray(p_train, dtype=float),
+            q_train,
+            candidates,
+            outcome,
+            discretion_model,
+            lw,
+            params,
+        )
     for variant in variants:
         for a in alphas:
             key = _fit_key(variant, a)

@@ -38,7 +38,6 @@ cross-entropy between the scores and the 0/1 label vectors, as the paper's MLP.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -47,10 +46,8 @@ import torch
 from torch import nn
 
 from hmlsim.errors import ConfigError, check_positive
-from hmlsim.knapsack.recommender import CAPACITY_SCALE, ImitationLearner, _init
+from hmlsim.knapsack.recommender import CAPACITY_SCALE, ImitationLearner, _init, density_order
 from hmlsim.seeding import SeedLike, make_rng, torch_generator
-
-log = logging.getLogger(__name__)
 
 #: number of per-item inputs of :func:`item_features`
 N_FEATURES = 17
@@ -122,7 +119,7 @@ def item_features(weights: Any, values: Any, capacity: Any) -> np.ndarray:
     c = cap[:, None]
     n = w.shape[1]
     density = v / np.maximum(w, 1e-9)
-    by_density = np.argsort(-density, axis=1, kind="stable")
+    by_density = density_order(w, v)
     by_weight = np.argsort(w, axis=1, kind="stable")
     denser = _cumulative(w, by_density)
     lighter = _cumulative(w, by_weight)

@@ -30,6 +30,7 @@ from hmlsim.knapsack.prediction import (
     simulate_arms,
     target_se,
 )
+from hmlsim.knapsack.recommender import density_order
 from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
 from hmlsim.knapsack.utility import economic_performance, fill_in_order
 from hmlsim.model.stability import line_gap
@@ -138,7 +139,7 @@ def label_starts(config, train: Instances, valid: Instances, seed: int) -> dict:
     if not config.loop_label_starts:
         return {}
     draw = make_rng(seed, "label-starts").random(len(train))
-    order = np.argsort(-train.values / np.maximum(train.weights, 1), axis=1, kind="stable")
+    order = density_order(train.weights, train.values)
     greedy = fill_in_order(train.weights, train.capacity, order, stop_at_first=True)
     starts = {}
     for p in config.loop_label_starts:
