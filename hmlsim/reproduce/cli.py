@@ -31,12 +31,15 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         raise ConfigError("--seed", f"expected an integer in 0..{MAX_SEED}, got {args.seed}")
     if args.diagnoses is not None and not Path(args.diagnoses).is_file():
         raise ConfigError("--diagnoses", f"no such file: {args.diagnoses}")
+    compare = _parse_compare(args.compare)
     words = ["hmlsim", "reproduce", args.paper, "--out", str(args.out)]
     words += ["--quick"] if args.quick else []
     words += ["--workers", str(args.workers)] if args.workers != 1 else []
     words += ["--scheduler", args.scheduler] if args.scheduler else []
     words += ["--diagnoses", str(args.diagnoses)] if args.diagnoses else []
     words += ["--seed", str(args.seed)] if args.seed != MASTER_SEED else []
+    for name, folder in compare.items():
+        words += ["--compare", f"{name}={folder}"]
     report, written = reproduce_teamrules(
         args.out,
         quick=args.quick,
@@ -46,19 +49,39 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         diagnoses=args.diagnoses,
         command=shlex.join(words),
         seed=args.seed,
+        compare=compare,
     )
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
         f"reproduce {args.paper}: {report.total} units; {report.skipped} already in "
         f"{args.out}, {report.done} done now, {len(report.failed)} failed"
     )
-    print(f"  claims: {counts}")
+    print(f"  reproduced results (kind 'result'): {counts}")
     print(f"  {written['claims']}\n  {written['report']}")
     if report.failed:
         print(f"  failed units are in {args.out}/runs/failures/; the same command retries them")
     if report.interrupted:
         print("  interrupted: finished units are kept; start the same command again to resume")
     return report.exit_status
+
+
+def _parse_compare(items: list[str] | None) -> dict[str, str]:
+    """``NAME=DIR`` items as a dict, each DIR holding a reproduction's runs."""
+    from pathlib import Path
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, _, folder = item.partition("=")
+        if not name or not folder or not name.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(
+                "--compare", f"expected NAME=DIR (NAME of letters, digits, - or _), got {item!r}"
+            )
+        if not (Path(folder) / "runs" / "manifest.json").is_file():
+            raise ConfigError(
+                "--compare", f"{folder} holds no reproduction runs (no runs/manifest.json)"
+            )
+        out[name] = folder
+    return out
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,6 +119,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=MASTER_SEED,
         help=f"master seed of every unit (default {MASTER_SEED}); another seed is another "
         "draw of the same reproduction, into another --out",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        metavar="NAME=DIR",
+        help="another reproduction (e.g. authors=DIR of --method authors, seed2025=DIR of "
+        "--seed 2025) judged by the same ledger and shown beside this one; repeatable",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)

@@ -21,9 +21,9 @@ from hmlsim.advisors import HUMAN, VARIANTS
 from hmlsim.experiments.markdown import code_version, markdown_table
 from hmlsim.experiments.scenario import ScenarioResult, write_json
 from hmlsim.experiments.store import ResultStore
-from hmlsim.reproduce import claims as paper_claims
+from hmlsim.reproduce.claims import count_by_kind, headline, judge_ledger
 from hmlsim.reproduce.units import C1_ALPHAS, FIGURE2_ALPHAS, parse_unit
-from hmlsim.reproduce.verdicts import VERDICTS, Claim
+from hmlsim.reproduce.verdicts import LEVEL, Claim
 
 #: where hmlsim's TR differs from the paper's, or fixes what the paper leaves open
 METHOD_NOTES = (
@@ -62,22 +62,16 @@ def load_tables(store: ResultStore) -> tuple[dict[str, pd.DataFrame], list[str],
 def compute_claims(
     tables: dict[str, pd.DataFrame], planned_units: Sequence[str], fico_note: str
 ) -> list[Claim]:
-    """Every claim from the tables; FICO claims ``not_run`` with ``fico_note`` when unplanned."""
-    empty = pd.DataFrame()
-    values = tables.get("figure2_values", empty)
-    datasets_run = sorted(set(values["dataset"])) if not values.empty else []
+    """Every claim of the ledger; FICO claims ``not_run`` with ``fico_note`` when unplanned."""
+    values = tables.get("figure2_values", pd.DataFrame())
+    datasets_run = set(values["dataset"]) if not values.empty else set()
     planned = {parse_unit(u)[1] for u in planned_units if u.startswith("figure2/")}
     why = {
         d: (fico_note if d == "fico" and d not in planned else "its units have not finished")
         for d in ("heart", "fico", "hr")
+        if d not in datasets_run
     }
-    out = paper_claims.figure2_claims(values, tables.get("figure2_runs", empty), datasets_run, why)
-    out += paper_claims.table4_claims(tables.get("table4_values", empty))
-    out += paper_claims.case_study_claims(
-        tables.get("case_study_by_group", empty), tables.get("case_study_advice_share", empty)
-    )
-    out += paper_claims.c5_claims(tables.get("c5_values", empty))
-    return out
+    return judge_ledger(tables, why)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -156,21 +150,55 @@ def _variant_by_alpha(panel: pd.DataFrame, metric: str = "added_value") -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _claims_table(claims: Sequence[Claim]) -> str:
-    def number(x: Any) -> str:
-        return "–" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+def _number(x: Any, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}" if isinstance(x, float) else str(x)
 
+
+def _measured(c: Claim) -> str:
+    if c.hmlsim is None:
+        return "–"
+    if c.se is None:
+        return f"{c.hmlsim:.3f} (1 run, no SE)"
+    return f"{c.hmlsim:.3f} ± {c.se:.3f} ({c.n_runs} runs)"
+
+
+def _interval(c: Claim) -> str:
+    if c.low is None or c.high is None:
+        return "–"
+    what = "hmlsim − paper" if c.test == "number" else "quantity"
+    return f"{what} in [{c.low:+.3f}, {c.high:+.3f}]"
+
+
+def _test(c: Claim) -> str:
+    text = c.test.replace("_", "-")
+    if c.test != "superiority":
+        text += f" ±{c.margin:g}" if c.test in ("equivalence", "number") else f" {c.margin:g}"
+    if c.test == "number":
+        se = f" ± {c.paper_se:g}" if c.paper_se is not None else " (no SE printed)"
+        text += f"; paper {c.paper:g}{se}"
+    return text + (f"; {c.combine}" if c.combine != "single" else "")
+
+
+def _claims_table(claims: Sequence[Claim]) -> str:
     rows = [
         {
             "claim": f"`{c.id}`",
-            "paper": number(c.paper),
-            "hmlsim": "–" if c.hmlsim is None else f"{c.hmlsim:.3f} ± {c.se or 0:.3f}",
-            "runs": c.n_runs,
+            "where": c.where,
+            "paper's words": f"“{c.quote}”",
+            "test": _test(c),
+            "hmlsim": _measured(c),
+            "interval": _interval(c),
+            "mde": _number(c.mde),
             "verdict": f"**{c.verdict}**" if c.verdict == "deviates" else c.verdict,
         }
         for c in claims
     ]
     return markdown_table(pd.DataFrame(rows))
+
+
+def _counts_table(claims: Sequence[Claim]) -> str:
+    counts = count_by_kind(claims).reset_index(names="kind")
+    return markdown_table(counts)
 
 
 def _figure2_section(values: pd.DataFrame, alphas: Sequence[float], metric: str) -> list[str]:
@@ -260,17 +288,18 @@ def _weak_group_section(values: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _table4_section(t4: pd.DataFrame) -> list[str]:
+def _table4_section(t4: pd.DataFrame, claims: Sequence[Claim]) -> list[str]:
+    published = {c.quantity.split(";")[0]: c for c in claims if c.id.startswith("table4/all/")}
     at = t4[t4["alpha"] == t4["alpha"].min()]
     rows = []
     for variant in [v for v in ("TR", "TR+expertise", "TR-no(ADB)", "Task-only", HUMAN)]:
         part = at[at["variant"] == variant]
         if part.empty:
             continue
-        paper = paper_claims.TABLE4_TTL.get(variant)
+        paper = published.get(f"ttl[{variant}")
         row = {
             "advisor": variant,
-            "paper TTL": f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else "–",
+            "paper TTL": f"{paper.paper:.3f} ± {paper.paper_se:.3f}" if paper else "–",
         }
         row["hmlsim TTL"] = _cell(part[part["group"] == "all"]["ttl"])
         for group in ("no_disease", "has_disease"):
@@ -319,7 +348,13 @@ def _c5_section(c5: pd.DataFrame) -> list[str]:
 # ----------------------------------------------------------------------------- the report
 
 
-def write_report(out: str | Path, *, fico_note: str = "", diagnoses: str = "") -> dict[str, Any]:
+def write_report(
+    out: str | Path,
+    *,
+    fico_note: str = "",
+    diagnoses: str = "",
+    compare: dict[str, str | Path] | None = None,
+) -> dict[str, Any]:
     """Write ``claims.json``, ``report.md`` and the figures into ``out`` from ``out/runs``.
 
     Parameters
@@ -331,31 +366,63 @@ def write_report(out: str | Path, *, fico_note: str = "", diagnoses: str = "") -
     diagnoses : str
         Markdown appended as the report's last section (the written diagnosis of
         each remaining deviation, with the experiments that check it).
+    compare : dict, optional
+        Name -> folder of another reproduction (``--method authors``, another
+        ``--seed``): its claims are judged from its own stored runs by this
+        ledger and shown beside this run's, and copied to
+        ``out/compare/<name>.claims.json`` (with its ``timing.json``).
 
     Returns
     -------
     dict
-        ``{"claims": path, "report": path, "verdicts": {verdict: count}}``.
+        ``{"claims": path, "report": path, "verdicts": {verdict: count}}``: the
+        counts are over ``result`` claims (the headline).
     """
     out = Path(out)
     store = ResultStore(out / "runs")
     tables, done, planned = load_tables(store)
     claims = compute_claims(tables, planned, fico_note)
     write_json(out / "claims.json", [c.to_dict() for c in claims])
+    others = {name: _judge_other(Path(folder)) for name, folder in (compare or {}).items()}
+    for name, (other_claims, other_timing) in others.items():
+        write_json(out / "compare" / f"{name}.claims.json", [c.to_dict() for c in other_claims])
+        write_json(out / "compare" / f"{name}.timing.json", other_timing)
     figures = draw_figures(tables, out)
     timing = _read_timing(out)
-    counts = {v: sum(c.verdict == v for c in claims) for v in VERDICTS}
-    lines = _header(timing, done, planned, counts, fico_note)
-    lines += ["## Every claim", "", _claims_table(claims), ""]
+    lines = _header(timing, done, planned, fico_note)
+    lines += _verdict_summary(claims, others)
+    if others:
+        lines += _side_by_side(claims, others)
+    lines += ["## Every claim", ""]
+    for kind, title in (
+        ("result", "Reproduced results (the headline)"),
+        ("setup", "Set-up checks: the simulated world matches the paper's description"),
+        ("by_construction", "True by the model's arithmetic (never counted as reproduced)"),
+    ):
+        part = [c for c in claims if c.kind == kind]
+        if part:
+            lines += [f"### {title}", "", _claims_table(part), ""]
     lines += ["## Method: the paper's, and where hmlsim differs", ""]
     lines += [f"- {note}" for note in METHOD_NOTES] + [""]
-    lines += _body(tables, {p.name for p in figures})
+    lines += _body(tables, claims, {p.name for p in figures})
     if diagnoses:
         lines += ["## Diagnoses of the deviations (written, with the experiments that check them)"]
         lines += ["", diagnoses.strip(), ""]
     report = out / "report.md"
     report.write_text("\n".join(lines))
-    return {"claims": out / "claims.json", "report": report, "verdicts": counts}
+    return {"claims": out / "claims.json", "report": report, "verdicts": headline(claims)}
+
+
+def _judge_other(folder: Path) -> tuple[list[Claim], list[dict[str, Any]]]:
+    """Another reproduction's claims, judged from its stored runs by this ledger."""
+    from hmlsim.errors import ConfigError
+
+    if not (folder / "runs" / "manifest.json").is_file():
+        raise ConfigError(
+            "--compare", f"{folder} holds no reproduction runs (no runs/manifest.json)"
+        )
+    tables, _, planned = load_tables(ResultStore(folder / "runs"))
+    return compute_claims(tables, planned, ""), _read_timing(folder)
 
 
 def _read_timing(out: Path) -> list[dict[str, Any]]:
@@ -363,47 +430,108 @@ def _read_timing(out: Path) -> list[dict[str, Any]]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def _header(
-    timing: list[dict[str, Any]],
-    done: Sequence[str],
-    planned: Sequence[str],
-    counts: dict[str, int],
-    fico_note: str,
-) -> list[str]:
+def _run_line(timing: list[dict[str, Any]]) -> str:
     computing = [t for t in timing if t.get("units_done", 0) > 0]
-    # the command and settings of the starts that computed units (not a report-only rerun)
-    last = computing[-1] if computing else (timing[-1] if timing else {})
-    wall = sum(t.get("wall_s", 0.0) for t in computing)
-    commits = sorted({t.get("commit", "unknown") for t in computing})
-    lines = [
+    if not computing:
+        return "no start that computed units is recorded"
+    last = computing[-1]
+    commits = sorted({str(t.get("commit", "unknown")) for t in computing})
+    wall = sum(t.get("wall_s", 0.0) for t in computing) / 60
+    units = sum(t.get("units_s", 0.0) for t in computing) / 60
+    mixed = " — **runs from more than one code version**" if len(commits) > 1 else ""
+    return (
+        f"`{last.get('command', 'unknown')}` at {', '.join(commits)}{mixed}; "
+        f"{wall:.1f} min wall over {len(computing)} start(s), {last.get('workers', '?')} "
+        f"worker(s), {units:.1f} min of unit time"
+    )
+
+
+def _header(
+    timing: list[dict[str, Any]], done: Sequence[str], planned: Sequence[str], fico_note: str
+) -> list[str]:
+    last = timing[-1] if timing else {}
+    return [
         "# The TeamRules paper, reproduced on its own method",
         "",
         "Generated by `hmlsim reproduce teamrules` from the runs stored beside this file; "
-        "every number below comes from those runs.",
+        "every number below comes from those runs, and every claim, its quote, test and "
+        "margin from the ledger `hmlsim/reproduce/ledger/teamrules.toml`, written from the "
+        "paper before the runs.",
         "",
-        f"- command: `{last.get('command', 'unknown')}`",
-        f"- code version of the runs: {', '.join(commits) if commits else 'unknown'}"
-        + (" — **runs from more than one code version**" if len(commits) > 1 else ""),
+        f"- runs: {_run_line(timing)}",
         f"- report written by: code version {code_version()}, "
-        f"`{timing[-1].get('command', 'unknown') if timing else 'write_report'}`",
+        f"`{last.get('command', 'write_report')}`",
         f"- units finished: {len(done)} of {len(planned)}",
-        f"- wall time: {wall / 60:.1f} min over {len(computing)} start(s) that computed units, "
-        f"{last.get('workers', '?')} worker(s); the units' own times add up to "
-        f"{sum(t.get('units_s', 0.0) for t in computing) / 60:.1f} min",
         f"- machine: {platform.machine()}, {last.get('cpus', '?')} CPUs, Python "
         f"{platform.python_version()}",
         f"- FICO: {fico_note or 'run'}",
         "",
-        "Verdicts: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ". The rules "
-        "(hmlsim.reproduce.verdicts): a number *holds* within its stated tolerance of the "
-        "paper's, is *within_se* within two combined standard errors; a statement holds when "
-        "its margin is ≥ 0 on the means, *within_se* when mean + SE ≥ 0.",
+        "How a claim is tested (`hmlsim.reproduce.verdicts`): its quantity is measured in "
+        "every run, paired across advisors within a run, and tested one-sided at level "
+        f"{LEVEL:g} by its sentence's logic — *superiority* (“adds the most”, "
+        "“diminishes”), *non-inferiority* within a margin (“does not diminish”), "
+        "*equivalence* within a margin (“matches”, “similar”), *non-superiority* "
+        "(“cannot add value at all”), or a printed *number* against hmlsim's mean under "
+        "the combined SE (the paper's own SE where it prints one). *holds*: the test "
+        "rejects the claim's negation; *deviates*: the interval lies wholly on the "
+        "negation's side; *inconclusive*: the interval holds both at this number of runs "
+        "(always, for a single run). Several α, rivals or panels combine as the sentence "
+        "says: *all* (every part holds; one part deviating at level/k deviates), *any* "
+        "(one part at level/k), or *pooled*. `mde` is the smallest distance from the "
+        "test's boundary these runs detect with 80% power.",
         "",
     ]
+
+
+def _verdict_summary(claims: Sequence[Claim], others: dict[str, Any]) -> list[str]:
+    rows = [{"run": "this run", **headline(claims)}]
+    rows += [{"run": name, **headline(other)} for name, (other, _) in others.items()]
+    lines = [
+        "## Verdicts",
+        "",
+        f"Reproduced results (kind `result`, {sum(c.kind == 'result' for c in claims)} "
+        "claims) — the headline:",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "Every claim by kind (set-up checks and arithmetic are listed apart and never "
+        "counted as reproduced):",
+        "",
+        _counts_table(claims),
+        "",
+    ]
+    for name, (_, timing) in others.items():
+        lines += [f"- {name}: {_run_line(timing)}"]
+    return [*lines, ""] if others else lines
+
+
+def _side_by_side(claims: Sequence[Claim], others: dict[str, Any]) -> list[str]:
+    """Each result's verdict in every run, and what a change of verdict says."""
+    other_ids = {name: {c.id: c for c in other} for name, (other, _) in others.items()}
+    rows, moved = [], []
+    for claim in (c for c in claims if c.kind == "result"):
+        row = {"claim": f"`{claim.id}`", "this run": claim.verdict}
+        for name, by_id in other_ids.items():
+            row[name] = by_id[claim.id].verdict if claim.id in by_id else "–"
+        verdicts = {v for k, v in row.items() if k not in ("claim",) and v != "–"}
+        if len(verdicts) > 1:
+            moved.append(row)
+        rows.append(row)
+    lines = [
+        "## Verdicts side by side",
+        "",
+        f"{len(moved)} of {len(rows)} results change verdict between the runs; the others "
+        "are the same in every run. A deviation that disappears under `--method authors` "
+        "comes from hmlsim's own method choices; one that moves with the seed alone is "
+        "decided by the random draw at this number of runs.",
+        "",
+    ]
+    if moved:
+        lines += [markdown_table(pd.DataFrame(moved)), ""]
     return lines
 
 
-def _body(tables: dict[str, pd.DataFrame], figures: set[str]) -> list[str]:
+def _body(tables: dict[str, pd.DataFrame], claims: Sequence[Claim], figures: set[str]) -> list[str]:
     lines: list[str] = []
     values = tables.get("figure2_values")
     if values is not None and not values.empty:
@@ -432,7 +560,7 @@ def _body(tables: dict[str, pd.DataFrame], figures: set[str]) -> list[str]:
         lines += ["## Table 4: asymmetric loss (λ0 = 1, λ1 = 3, α = 0), heart", ""]
         if "ttl.png" in figures:
             lines += ["![Table 4](ttl.png)", ""]
-        lines += _table4_section(t4)
+        lines += _table4_section(t4, claims)
     cs = tables.get("case_study_by_group")
     if cs is not None and not cs.empty:
         lines += ["## Case study: Doctors A and B, heart, α = 0.1", ""]

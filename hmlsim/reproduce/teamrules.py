@@ -60,6 +60,7 @@ def reproduce_teamrules(
     diagnoses: str | Path | None = None,
     command: str | None = None,
     seed: int = MASTER_SEED,
+    compare: dict[str, str | Path] | None = None,
 ) -> tuple[SweepReport, dict[str, Any]]:
     """Run every unit of the TeamRules reproduction not yet in ``out``, then write the report.
 
@@ -87,6 +88,9 @@ def reproduce_teamrules(
         draw of the same reproduction (splits are the paper's; experts' draws,
         annealing and evaluation change): run it into another ``out`` to see
         which verdicts the randomness decides.
+    compare : dict, optional
+        Name -> folder of another reproduction, shown beside this one in the
+        report (:func:`hmlsim.reproduce.report.write_report`).
 
     Raises
     ------
@@ -118,6 +122,7 @@ def reproduce_teamrules(
                 f"them, or another --out for seed {spec.master_seed}",
             )
     before = store.done_keys()
+    commit = code_version()  # the code the units run with, read before they start
     started, cpu_started = time.time(), time.process_time()
     report = run_sweep(spec, out / "runs", workers=workers, scheduler=scheduler, progress=progress)
     timing_path = out / "timing.json"
@@ -125,7 +130,7 @@ def reproduce_teamrules(
     timing.append(
         {
             "command": command or shlex.join(["hmlsim", *sys.argv[1:]]),
-            "commit": code_version(),
+            "commit": commit,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "wall_s": round(time.time() - started, 1),
             "driver_cpu_s": round(time.process_time() - cpu_started, 1),
@@ -141,5 +146,5 @@ def reproduce_teamrules(
         }
     )
     write_json(timing_path, timing)
-    written = write_report(out, fico_note=fico_note, diagnoses=notes or "")
+    written = write_report(out, fico_note=fico_note, diagnoses=notes or "", compare=compare)
     return report, written
