@@ -91,18 +91,23 @@ def draw_figures(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     paths: list[Path] = []
     values = tables.get("figure2_values")
     if values is not None and not values.empty:
+        runs = values["split_seed"].nunique()
+        spread = "1 run, no SE" if runs == 1 else f"mean ± SE over {runs} runs"
         paths.append(
             _figure2_panels(
                 values,
                 FIGURE2_ALPHAS,
-                "Figure 2: value added over the human alone (mean ± SE over runs)",
+                f"Figure 2: value added over the human alone ({spread})",
                 out / "figure2.png",
             )
         )
         if values["alpha"].max() >= min(C1_ALPHAS):
             paths.append(
                 _figure2_panels(
-                    values, C1_ALPHAS, "Appendix C.1: prohibitive costs α ≥ 0.6", out / "c1.png"
+                    values,
+                    C1_ALPHAS,
+                    f"Appendix C.1: prohibitive costs α ≥ 0.6 ({spread})",
+                    out / "c1.png",
                 )
             )
     t4 = tables.get("table4_values")
