@@ -10,6 +10,7 @@ draws and acceptance draws (:func:`hmlsim.advisors.evaluate_advisors`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -110,3 +111,44 @@ def headline(claims: Sequence[Claim]) -> dict[str, int]:
     """Verdict counts over ``result`` claims only (setup and arithmetic never count)."""
     results = [c for c in claims if c.kind == "result"]
     return {v: int(np.sum([c.verdict == v for c in results])) for v in VERDICTS}
+
+
+# ----------------------------------------------------------------------------- published values
+
+
+@functools.cache
+def published(paper: str = "teamrules") -> dict[str, tuple[float, float | None, float]]:
+    """The printed numbers of ``paper``'s ledger: claim id -> (value, SE or None, margin).
+
+    The single place the paper's numbers live; the scenarios' summaries read
+    them from here to print them beside hmlsim's.
+    """
+    return {
+        spec.id: (float(spec.paper), spec.paper_se, spec.margin)
+        for spec in load_ledger(ledger_path(paper))
+        if spec.test == "number"
+    }
+
+
+def __getattr__(name: str):  # the paper's numbers under the names the scenarios print them by
+    numbers = published()
+    if name == "TASK_ONLY_ACCURACY":
+        return {d: numbers[f"figure2/{d}/task_only_accuracy"][0] for d in ("heart", "fico", "hr")}
+    if name == "HUMAN_ACCURACY":
+        return {
+            (d, b): numbers[f"figure2/{d}/{b}/human_accuracy"][0]
+            for d in ("heart", "fico", "hr")
+            for b in ("difficulty", "group")
+        }
+    slugs = {"TR": "tr", "TR-no(ADB)": "tr_no_adb", "Task-only": "task_only", "Human": "human"}
+    if name == "TABLE4_TTL":  # variant -> (paper, paper SE, margin)
+        return {v: numbers[f"table4/all/{slug}"] for v, slug in slugs.items()}
+    if name == "TABLE4_HUMAN_BY_CLASS":  # class -> (paper, paper SE)
+        return {g: numbers[f"table4/{g}/human"][:2] for g in ("no_disease", "has_disease")}
+    if name == "CASE_SHARE_ON_WOMEN":  # (paper, margin)
+        value, _, margin = numbers["case_study/doctor_a/tr_share_of_advice_on_women"]
+        return value, margin
+    if name == "CASE_ACCEPTANCE_RATIO":
+        value, _, margin = numbers["case_study/doctor_a/tr_accepted_twice_as_often"]
+        return value, margin
+    raise AttributeError(name)
