@@ -1,4 +1,4 @@
-"""The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa SolaraViz).
+"""The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa, Solara).
 
 Serve it with ``hmlsim viz`` (or ``solara run hmlsim/visualization/app.py``).
 Controls apply on *Reset* (a changed control says so, and every slider shows its

@@ -41,7 +41,7 @@ def IntervalSlider(spec: tuple, value: solara.Reactive[int]):
     """One of Mesa's playback sliders, with its value in its label."""
     label, unit, _, low, high, step = spec
     LabelledSlider(
-        f"{label}: {value.value} {unit}",
+        f"{label} ({unit}): {value.value}",
         value=value.value,
         on_value=value.set,
         min=low,
