@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -173,18 +174,27 @@ def outside(url: str) -> bool:
     return parsed.hostname not in LOCAL
 
 
-def open_page(browser, server: Server):
-    """A new browser context (a session of its own) on the page, its traffic recorded."""
+@contextmanager
+def session(browser, server: Server):
+    """A page in a browser context of its own (a session of its own), its traffic recorded.
+
+    On leaving the block without an error, asserts that the session stayed local
+    (:func:`assert_stayed_local`).
+    """
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1600, "height": 1400})
     traffic = Traffic()
     traffic.watch(context)
-    page = context.new_page()
-    page.goto(server.url, timeout=120_000)
-    expect(step_button(page)).to_be_visible(timeout=180_000)
-    expect(page.get_by_text(re.compile(r"Step:\s*0"))).to_be_visible(timeout=60_000)
-    return context, page, traffic
+    try:
+        page = context.new_page()
+        page.goto(server.url, timeout=120_000)
+        expect(step_button(page)).to_be_visible(timeout=180_000)
+        expect(page.get_by_text(re.compile(r"Step:\s*0"))).to_be_visible(timeout=60_000)
+        yield page
+        assert_stayed_local(traffic, server)
+    finally:
+        context.close()
 
 
 def assert_stayed_local(traffic: Traffic, server: Server) -> None:
@@ -283,8 +293,7 @@ def test_page_steps_changes_and_survives_a_failing_dataset(server, browser):
 
     from hmlsim.visualization.controls import PAGE_TITLE
 
-    context, page, traffic = open_page(browser, server)
-    try:
+    with session(browser, server) as page:
         page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=120_000)
         # the tab is named; sliders show their values; epoch 0 shows no NaN
         expect(page).to_have_title(PAGE_TITLE)
@@ -334,9 +343,6 @@ def test_page_steps_changes_and_survives_a_failing_dataset(server, browser):
         body = page.inner_text("body")
         assert "Traceback" not in body and 'File "' not in body
         step(page, 1)
-        assert_stayed_local(traffic, server)
-    finally:
-        context.close()
 
 
 def test_sliders_move_with_the_mouse_and_controls_follow_the_domain(server, browser):
@@ -345,8 +351,7 @@ def test_sliders_move_with_the_mouse_and_controls_follow_the_domain(server, brow
     from hmlsim.model.domains import CLASSIFICATION_ADVISORS
     from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
 
-    context, page, traffic = open_page(browser, server)
-    try:
+    with session(browser, server) as page:
         # Mesa's playback sliders show their values, and move with the mouse
         expect(page.get_by_text("Play interval (ms): 100", exact=True)).to_be_visible()
         expect(page.get_by_text("Render interval (steps): 1", exact=True)).to_be_visible()
@@ -382,25 +387,14 @@ def test_sliders_move_with_the_mouse_and_controls_follow_the_domain(server, brow
         expect(page.get_by_text(re.compile(r"Running: knapsack"))).to_be_visible(timeout=120_000)
         expect(page.get_by_text(re.compile("could not start"))).to_have_count(0)
         step(page, 1)
-        assert_stayed_local(traffic, server)
-    finally:
-        context.close()
 
 
 def test_each_browser_session_has_its_own_model(server, browser):
-    first, page_a, traffic_a = open_page(browser, server)
-    try:
+    with session(browser, server) as page_a:
         step(page_a, 1)
         # a second session opens on a model of its own, at step 0
-        second, page_b, traffic_b = open_page(browser, server)
-        try:
+        with session(browser, server) as page_b:
             step(page_b, 1)
             # a step in one session does not move the other: A's model is at 1, not 2
             step(page_a, 2)
             assert step_count(page_b) == 1
-            assert_stayed_local(traffic_b, server)
-        finally:
-            second.close()
-        assert_stayed_local(traffic_a, server)
-    finally:
-        first.close()
