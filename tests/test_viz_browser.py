@@ -386,6 +386,9 @@ def test_sliders_move_with_the_mouse_and_controls_follow_the_domain(server, brow
         page.get_by_role("button", name="Reset", exact=True).click()
         expect(page.get_by_text(re.compile(r"Running: knapsack"))).to_be_visible(timeout=120_000)
         expect(page.get_by_text(re.compile("could not start"))).to_have_count(0)
+        # the model was built with the advisor the menu swapped in (nothing left pending)
+        expect(page.get_by_text("applies on Reset")).to_have_count(0)
+        expect(page.get_by_text(re.compile(r"Advisors: mlp \(all experts\)"))).to_be_visible()
         step(page, 1)
 
 
