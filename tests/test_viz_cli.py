@@ -93,3 +93,52 @@ def test_the_page_offers_the_dataset_tomls_it_is_given_and_the_model_runs_on_one
     assert model.error == "", model.error  # built on the user's data, not the fallback
     model.step()
     assert model.domain.data.name == "example_loans"
+
+
+def test_the_model_finds_fico_where_the_page_does(tmp_path, monkeypatch):
+    """One resolver: the model reads FICO from where ``resolve_fico_path`` found it."""
+    import numpy as np
+    import pandas as pd
+
+    from hmlsim.data import loaders
+    from hmlsim.model import CollaborationModel
+
+    rng = np.random.default_rng(0)
+    risk = rng.integers(40, 90, 600)
+    fake = tmp_path / "heloc_dataset_v1.csv"  # FICO's columns, made-up rows
+    pd.DataFrame(
+        {
+            "RiskPerformance": np.where(risk + rng.normal(0, 8, risk.size) < 65, "Bad", "Good"),
+            "ExternalRiskEstimate": risk,
+            "NumSatisfactoryTrades": rng.integers(0, 50, risk.size),
+            "NumTotalTrades": rng.integers(0, 60, risk.size),
+        }
+    ).to_csv(fake, index=False)
+    monkeypatch.delenv("HMLSIM_FICO_PATH", raising=False)
+    monkeypatch.setattr(loaders, "DEFAULT_FICO_PATH", fake)
+    assert loaders.resolve_fico_path() == fake  # the page offers FICO ...
+    model = CollaborationModel(dataset="fico", n_iter=10, cases_per_epoch=50, n_eval=50)
+    assert model.domain.data.path == fake  # ... and the model reads that file
+
+
+def test_each_domain_offers_its_own_advisors_and_hides_what_it_ignores():
+    from hmlsim.model.domains import CLASSIFICATION_ADVISORS
+    from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
+    from hmlsim.visualization import app
+    from hmlsim.visualization.controls import consistent, offered, used
+
+    params = {k: v for k, v in app.model_params.items() if isinstance(v, dict)}
+    chosen = app.defaults()
+    assert offered(params["advisor"], chosen) == list(CLASSIFICATION_ADVISORS)
+    assert "mlp" not in offered(params["advisor"], chosen)
+    assert all(used(options, chosen) for options in params.values())
+    # choosing knapsack swaps the advisor for one of its own and hides what it ignores
+    knapsack = consistent(params, {**chosen, "domain": "knapsack"})
+    assert offered(params["advisor"], knapsack) == list(KNAPSACK_ADVISORS)
+    assert knapsack["advisor"] == KNAPSACK_ADVISORS[0]
+    hidden = {name for name, options in params.items() if not used(options, knapsack)}
+    assert hidden == {"dataset", "decision", "confidence", "alpha", "audit_share"}
+    assert "audit channel" in params["audit_share"]["used_by"]["why"]
+    back = consistent(params, {**knapsack, "advisor": "mlp-maxpick", "domain": "classification"})
+    assert back["advisor"] == CLASSIFICATION_ADVISORS[0]
+    assert consistent(params, chosen) == chosen  # the start values belong together

@@ -1,4 +1,4 @@
-"""The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa SolaraViz).
+"""The interactive page of :class:`~hmlsim.model.CollaborationModel` (Mesa, Solara).
 
 Serve it with ``hmlsim viz`` (or ``solara run hmlsim/visualization/app.py``).
 Controls apply on *Reset* (a changed control says so, and every slider shows its
@@ -30,32 +30,34 @@ import networkx as nx
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError
 from hmlsim.model import AdvisorAgent, CollaborationModel, ExpertAgent
-from hmlsim.model.domains import ADVISORS
+from hmlsim.model.domains import CLASSIFICATION_ADVISORS
 from hmlsim.model.domains.knapsack import KNAPSACK_ADVISORS
 from hmlsim.model.stability import analyse_run
-from hmlsim.visualization.controls import PAGE_TITLE, Status, applied, use_labelled_controls
+from hmlsim.visualization.controls import PAGE_TITLE, Status
+from hmlsim.visualization.page import ModelPage, start_values
 
 log = logging.getLogger(__name__)
-use_labelled_controls()
 
 
 class VizModel(CollaborationModel):
     """:class:`CollaborationModel` whose advisor falls back to the knapsack MLP.
 
-    The page has one advisor menu for both domains: a TeamRules variant chosen
-    with the knapsack domain means the plain MLP recommender.
+    The page offers each domain its own advisors; a TeamRules variant given with
+    the knapsack domain means the plain MLP recommender. :attr:`params` are the
+    parameters the model was built with (the page compares its controls with them).
     """
 
     def __init__(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
         params = {"domain": domain, "advisor": advisor, **kwargs}
         #: why the controls' model could not be built ("" when it was)
         self.error = ""
+        #: the parameters this model was built with (the defaults where those failed)
+        self.params = params
         try:
             self._build(**params)
         except Exception as error:  # the page shows it; the default model runs instead
@@ -72,10 +74,7 @@ class VizModel(CollaborationModel):
                 f"The model could not start with these controls ({text}). The default "
                 "model runs instead; change the controls and press Reset."
             )
-        try:
-            applied.set(params)
-        except Exception:  # outside a page session (at import): nothing to mark
-            log.debug("no page session to record the model's parameters in")
+            self.params = params
 
     def _build(self, domain: str = "classification", advisor: str = "TR", **kwargs) -> None:
         if domain == "knapsack":
@@ -91,6 +90,10 @@ def user_datasets() -> list[str]:
     return [p for p in os.environ.get(DATASETS_ENV, "").split(os.pathsep) if p]
 
 
+#: the controls the knapsack domain ignores (its instances are generated, its solvers
+#: score picks): shown as a line saying so while the knapsack domain is chosen
+CLASSIFICATION_ONLY = {"domain": ("classification",)}
+
 model_params = {
     "domain": {
         "type": "Select",
@@ -105,19 +108,33 @@ model_params = {
         # FICO is offered only where its file is found (it is never shipped); dataset
         # TOML files given to `hmlsim viz --dataset` follow
         "values": ["heart", "hr", *(["fico"] if resolve_fico_path() else []), *user_datasets()],
+        "used_by": CLASSIFICATION_ONLY,
     },
-    "advisor": {"type": "Select", "value": "TR", "label": "Advisor", "values": list(ADVISORS)},
+    "advisor": {
+        "type": "Select",
+        "value": "TR",
+        "label": "Advisor",
+        # each domain offers its own advisors
+        "values_by": {
+            "domain": {
+                "classification": list(CLASSIFICATION_ADVISORS),
+                "knapsack": list(KNAPSACK_ADVISORS),
+            }
+        },
+    },
     "decision": {
         "type": "Select",
         "value": "difficulty",
         "label": "Expert decisions",
         "values": ["difficulty", "group"],
+        "used_by": CLASSIFICATION_ONLY,
     },
     "confidence": {
         "type": "Select",
         "value": "accuracy",
         "label": "Expert confidence",
         "values": ["accuracy", "group"],
+        "used_by": CLASSIFICATION_ONLY,
     },
     "alpha": {
         "type": "SliderFloat",
@@ -126,6 +143,7 @@ model_params = {
         "min": 0.0,
         "max": 1.0,
         "step": 0.05,
+        "used_by": CLASSIFICATION_ONLY,
     },
     "initial_quality": {
         "type": "SliderFloat",
@@ -158,6 +176,7 @@ model_params = {
         "min": 0.0,
         "max": 0.5,
         "step": 0.02,
+        "used_by": {**CLASSIFICATION_ONLY, "why": "its solvers have no audit channel"},
     },
     "exploration": {
         "type": "SliderFloat",
@@ -176,12 +195,33 @@ model_params = {
 
 def defaults() -> dict:
     """The model's parameters as the page opens (every control at its start value)."""
-    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in model_params.items()}
+    return start_values(model_params)
 
 
 def number(value: float, spec: str = ".3f") -> str:
     """``value`` formatted, or "–" where it is not defined yet (NaN before the first epoch)."""
     return "–" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def running_line(model: CollaborationModel) -> str:
+    """The settings of the model on the page, read from the model itself."""
+    domain = model.domain
+    parts = [domain.name]
+    if domain.name == "classification":
+        parts += [
+            f"dataset {domain.data.name}",
+            f"{domain.decision} decisions",
+            f"{domain.confidence} confidence",
+            f"α = {domain.alpha:g}",
+            f"audit share ρ = {model.audit.share:g}",
+        ]
+    parts += [
+        f"initial quality {domain.initial_quality:g}",
+        f"λ = {model.learner_tilt:g}",
+        f"{len(model.experts)} experts",
+        f"exploration {model.exploration:g}",
+    ]
+    return "Running: " + ", ".join(parts)
 
 
 def advisor_label(advisor: AdvisorAgent) -> str:
@@ -379,6 +419,7 @@ def Summary(model: CollaborationModel):
         if point is None
         else f"**Stable point** at epoch {point.epoch}: u = {point.u:.3f}, Φ(u) = {point.phi:.3f}",
         "Advisors: " + ", ".join(advisor_label(a) for a in model.agents_by_type[AdvisorAgent]),
+        running_line(model),
     ]
     solara.Markdown("\n\n".join(lines))
 
@@ -420,18 +461,12 @@ def Rates(model: CollaborationModel):
     solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
 
 
-model = VizModel(**defaults())
-
-page = SolaraViz(
-    model,
-    components=[
-        Summary,
-        Utility,
-        Cobweb,
-        Rates,
-        Network,
-        Rules,
-    ],
-    model_params=model_params,
-    name=PAGE_TITLE,
-)
+@solara.component
+def Page():
+    """The page: each browser session builds and steps its own :class:`VizModel`."""
+    ModelPage(
+        VizModel,
+        components=[Summary, Utility, Cobweb, Rates, Network, Rules],
+        model_params=model_params,
+        name=PAGE_TITLE,
+    )

@@ -31,7 +31,9 @@ ASSET_PACKAGES: tuple[str, ...] = (
     "vega@5",
     "vega-lite@5",
     "vega-embed@6",
-    "mermaid@10.8.0",  # Solara's Markdown component asks for it on every page load
+    # Solara's Markdown component asks for both on every page load (math and diagrams)
+    "mermaid@10.8.0",
+    "katex@0.16.9",
 )
 
 #: a file inside each package whose presence shows the package is unpacked

@@ -33,6 +33,9 @@ def solara_command(host: str, port: int) -> list[str]:
         str(port),
         "--no-open",
         "--no-check-version",  # Solara would ask the package index for its latest version
+        # production mode: no install check (a development server's page loads hidden
+        # iframes from solara.dev on its first run), no file watcher, minified scripts
+        "--production",
     ]
 
 

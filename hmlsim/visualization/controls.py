@@ -1,17 +1,20 @@
 """The page's controls and status line: values on show, pending changes said, errors in words.
 
-Mesa's ``SolaraViz`` draws the controls of ``model_params`` with its
-``UserInputs`` component; :func:`use_labelled_controls` puts
-:func:`ControlInputs` in its place, which draws the same inputs with
+:func:`ControlInputs` draws the user-adjustable entries of ``model_params`` (the
+format of Mesa's ``SolaraViz``: ``type``, ``value``, ``label``, ``min``, ``max``,
+``step``, ``values``) with
 
-- every slider's value in its label (and on its thumb while it moves);
+- every slider's value in a line of its own above a slider as wide as the
+  sidebar (:func:`LabelledSlider`), so that it can be moved with a mouse;
 - a note on each control changed since the model on the page was built, and a
-  line above them all saying that changes apply on *Reset*.
+  line above them all saying that changes apply on *Reset*;
+- two keys of its own: ``values_by = {"domain": {"classification": [...], ...}}``
+  offers the values that belong to the chosen domain (a chosen value that does
+  not belong is replaced by the first that does), and ``used_by = {"domain":
+  ("classification",), "why": "..."}`` replaces a control that the chosen domain
+  ignores by a line saying so.
 
-The model on the page records the parameters it was built with in
-:data:`applied` (:meth:`hmlsim.visualization.app.VizModel.__init__`), which is how
-a control knows it differs from the running model. :func:`Status` names the
-browser tab and shows a model's error as a message in the page.
+:func:`Status` names the browser tab and shows a model's error as a message.
 """
 
 from __future__ import annotations
@@ -20,14 +23,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import solara
-from mesa.visualization import solara_viz
 from mesa.visualization.utils import update_counter
 
 #: the browser tab's title
 PAGE_TITLE = "hmlsim: human–ML collaboration"
-
-#: parameters of the model on the page (set when a model is built, e.g. on Reset)
-applied: solara.Reactive[dict[str, Any]] = solara.reactive({})
 
 APPLIES_ON_RESET = "applies on Reset"
 
@@ -44,36 +43,98 @@ def pending(chosen: Mapping[str, Any], running: Mapping[str, Any]) -> list[str]:
     return [name for name, value in chosen.items() if name in running and running[name] != value]
 
 
+def offered(options: Mapping[str, Any], chosen: Mapping[str, Any]) -> list[Any] | None:
+    """The values a select offers given the other controls' values (``values_by``)."""
+    by = options.get("values_by")
+    if not by:
+        return options.get("values")
+    ((control, table),) = by.items()
+    return list(table[chosen[control]])
+
+
+def used(options: Mapping[str, Any], chosen: Mapping[str, Any]) -> bool:
+    """Whether the model uses a control given the other controls' values (``used_by``)."""
+    by = {k: v for k, v in (options.get("used_by") or {}).items() if k != "why"}
+    return all(chosen.get(control) in values for control, values in by.items())
+
+
+def consistent(params: Mapping[str, dict], chosen: Mapping[str, Any]) -> dict[str, Any]:
+    """``chosen`` with every select's value among those it offers (else its first offer)."""
+    fixed = dict(chosen)
+    for name, options in params.items():
+        values = offered(options, fixed)
+        if values is not None and fixed.get(name) not in values:
+            fixed[name] = values[0]
+    return fixed
+
+
+@solara.component
+def LabelledSlider(
+    label: str,
+    value: float,
+    on_value: Callable[[Any], None],
+    min: float,
+    max: float,
+    step: float,
+    integer: bool = False,
+):
+    """A slider with ``label`` on a line above it, so that its track takes the full width.
+
+    (A long label beside a Vuetify slider takes the row and leaves the track no
+    width at all.) While the thumb moves it shows the value; ``on_value`` is called
+    once the mouse lets go (or a click or key press sets a value): a server
+    round trip on every pixel of a drag would pull the thumb back mid-drag.
+    """
+    number = int if integer else float
+    with solara.Column(gap="0px", classes=["hmlsim-slider"]):
+        solara.Text(label)
+        widget = solara.v.Slider(
+            v_model=value, min=min, max=max, step=step, thumb_label=True, hide_details=True
+        )
+        solara.v.use_event(widget, "change", lambda _widget, _event, data: on_value(number(data)))
+
+
 @solara.component
 def ControlInputs(
-    user_params: dict[str, dict], on_change: Callable[[str, Any], None] | None = None
+    user_params: dict[str, dict],
+    running: Mapping[str, Any],
+    on_change: Callable[[str, Any], None] | None = None,
 ):
-    """Mesa's ``UserInputs`` with values shown and changes marked as applying on Reset.
+    """The model's controls, each value on show and each change marked as applying on Reset.
 
     Parameters
     ----------
     user_params : dict
-        The user-adjustable entries of ``model_params`` (``type``, ``value``,
-        ``label``, ``min``, ``max``, ``step``, ``values``).
+        The user-adjustable entries of ``model_params``.
+    running : mapping
+        The parameters of the model on the page (a change is pending until they match).
     on_change : callable
-        ``on_change(name, value)``, Mesa's handler that records the value for Reset.
+        ``on_change(name, value)``: records the value for Reset.
     """
-    start = {name: options.get("value") for name, options in user_params.items()}
+    start = consistent(user_params, {n: o.get("value") for n, o in user_params.items()})
     chosen, set_chosen = solara.use_state(start)
-    # until a Reset in this session builds a model, the page runs the one built at
-    # import from the controls' start values
-    changed = pending(chosen, applied.value or start)
+    changed = pending(chosen, running)
 
     def change(name: str, value: Any) -> None:
-        set_chosen(lambda old: {**old, name: value})
+        new = consistent(user_params, {**chosen, name: value})
+        set_chosen(new)
         if on_change is not None:
-            on_change(name, value)
+            for key in sorted(k for k in new if new[k] != chosen.get(k) or k == name):
+                on_change(key, new[key])
 
-    if changed:
-        labels = ", ".join(user_params[name].get("label", name) for name in changed)
-        solara.Warning(f"Changed: {labels}. This {APPLIES_ON_RESET}: press Reset.", dense=True)
+    # every element keyed, so that a note appearing above a slider while it is dragged
+    # does not make a new slider (and end the drag)
+    with solara.Column(gap="0px").key("pending"):
+        if changed:
+            labels = ", ".join(user_params[name].get("label", name) for name in changed)
+            solara.Warning(f"Changed: {labels}. This {APPLIES_ON_RESET}: press Reset.", dense=True)
+    unused = []
     for name, options in user_params.items():
         label = options.get("label", name)
+        if not used(options, chosen):
+            why = options.get("used_by", {}).get("why")
+            unused.append(f"{label} ({why})" if why else label)
+            continue
         value = chosen[name]
         note = f" ({APPLIES_ON_RESET})" if name in changed else ""
         kind = options.get("type")
@@ -82,30 +143,30 @@ def ControlInputs(
             change(name, new)
 
         if kind in ("SliderInt", "SliderFloat"):
-            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
-            slider(
+            LabelledSlider(
                 f"{label}: {shown(value)}{note}",
                 value=value,
                 on_value=on_value,
                 min=options.get("min"),
                 max=options.get("max"),
                 step=options.get("step"),
-            )
+                integer=kind == "SliderInt",
+            ).key(name)
         elif kind == "Select":
             solara.Select(
-                f"{label}{note}", value=value, values=options.get("values"), on_value=on_value
-            )
+                f"{label}{note}", value=value, values=offered(options, chosen), on_value=on_value
+            ).key(name)
         elif kind == "Checkbox":
-            solara.Checkbox(label=f"{label}{note}", value=value, on_value=on_value)
+            solara.Checkbox(label=f"{label}{note}", value=value, on_value=on_value).key(name)
         elif kind == "InputText":
-            solara.InputText(label=f"{label}{note}", value=value, on_value=on_value)
+            solara.InputText(label=f"{label}{note}", value=value, on_value=on_value).key(name)
         else:
             raise ValueError(f"{kind} is not a supported input type")
-
-
-def use_labelled_controls() -> None:
-    """Draw ``SolaraViz``'s controls with :func:`ControlInputs` (Mesa 3.3's ``UserInputs``)."""
-    solara_viz.UserInputs = ControlInputs
+    if unused:
+        domain = chosen.get("domain", "chosen")
+        solara.Info(f"Not used in the {domain} domain: {'; '.join(unused)}.", dense=True).key(
+            "unused"
+        )
 
 
 @solara.component

@@ -112,7 +112,8 @@ class ClassificationDomain:
     Parameters
     ----------
     dataset : {"heart", "fico", "hr"}
-        Data set (FICO from ``HMLSIM_FICO_PATH`` or ``path``).
+        Data set (FICO from ``path``, else where :func:`hmlsim.data.resolve_fico_path`
+        finds it: ``HMLSIM_FICO_PATH``, then ``shared/data`` beside the checkout).
     advisor : str
         The default advisor type, one of :data:`CLASSIFICATION_ADVISORS`.
     decision, confidence : str
@@ -168,7 +169,7 @@ class ClassificationDomain:
         path: str | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
-        from hmlsim.data import load_dataset
+        from hmlsim.data import load_dataset, resolve_fico_path
 
         self.advisor = check_choice("advisor", advisor, CLASSIFICATION_ADVISORS)
         self.decision = check_choice("decision", decision, DECISIONS)
@@ -191,6 +192,9 @@ class ClassificationDomain:
             raise ConfigError("min_audit", f"must be an integer >= 2, got {min_audit!r}")
         self.min_audit = int(min_audit)
         self.rng = make_rng(rng)
+        if dataset == "fico" and path is None:
+            # where every other part of hmlsim looks: HMLSIM_FICO_PATH, then shared/data
+            path = resolve_fico_path()
         self.data = load_dataset(dataset, path=path, seed=20)
         self.pool = self.data.train
         self._base: dict[str, Any] = {}
