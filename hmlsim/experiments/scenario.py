@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from hmlsim.errors import ConfigError, OneLineParser, check_writable_folder
+from hmlsim.errors import ConfigError, OneLineParser
 
 log = logging.getLogger(__name__)
 
