@@ -68,7 +68,7 @@ def _plot_target(text: str, out: str) -> Path:
     An absolute ``text`` is used as given.
     """
     path = Path(out) / text
-    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or path.is_dir():
+    if text.endswith(("/", os.sep)) or Path(text).name in ("", ".", "..") or path.is_dir():
         raise ConfigError("--plot", f"expected a file name such as phi or phi.png, got {text!r}")
     check_writable_folder("--out" if path.parent == Path(out) else "--plot", path.parent)
     return path

@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 class SweepProgress:
@@ -144,11 +146,43 @@ def progress(total: int, desc: str, unit: str = "step") -> Iterator[Any]:
     )
     ticker = _Ticker(bar) if _SHOWN[0] else None
     if ticker is not None:
+        _LIVE.add(ticker)
         ticker.start()
     try:
         yield bar
     finally:
         if ticker is not None:
-            ticker.stopped.set()
-            ticker.join()
-        bar.close()
+            _stop(ticker)
+
+
+#: the bars being drawn now (their tickers), closed by :func:`close_bars`
+_LIVE: set[_Ticker] = set()
+
+
+def _stop(ticker: _Ticker) -> None:
+    ticker.stopped.set()
+    if ticker is not threading.current_thread():
+        ticker.join()
+    ticker.bar.close()
+    _LIVE.discard(ticker)
+
+
+def close_bars() -> None:
+    """Clear every bar still drawn (after Ctrl-C, before the one-line message)."""
+    for ticker in list(_LIVE):
+        _stop(ticker)
+
+
+def steps(iterable: Iterable[T], desc: str, unit: str = "run", total: int | None = None):
+    """Iterate ``iterable`` under a :func:`progress` bar (one step per item).
+
+    Examples
+    --------
+    >>> [x for x in steps(range(3), desc="demo")]
+    [0, 1, 2]
+    """
+    items = list(iterable) if total is None else iterable
+    with progress(len(items) if total is None else total, desc, unit) as bar:
+        for item in items:
+            yield item
+            bar.update(1)

@@ -345,7 +345,7 @@ def scenario_main(
     option), 130 after Ctrl-C (one line; ``--out`` as it was before the run).
     """
     from hmlsim.experiments.outputs import OutputFolder
-    from hmlsim.experiments.progress import show_progress
+    from hmlsim.experiments.progress import close_bars, show_progress
 
     parser = build_parser(module, prog=prog)
     args = parser.parse_args(argv)
@@ -374,6 +374,7 @@ def scenario_main(
         option = f"--{error.field.replace('_', '-')}" if known else error.field
         parser.exit(2, f"{parser.prog}: error: {option}: {error.message}\n")
     except KeyboardInterrupt:
+        close_bars()
         if folder is not None:
             folder.discard()
         print(f"{parser.prog}: interrupted; nothing written to {args.out}", file=sys.stderr)

@@ -28,14 +28,18 @@ def number(value: Any, digits: int = 3) -> str:
 
 
 def mean_se(stats: Mapping[str, Any] | None, digits: int = 3) -> str:
-    """``mean ± se`` from ``{"mean", "se", "n"}`` (the se left out for one run)."""
+    """``mean ± se`` from ``{"mean", "se", "n"}``; the mean alone for one run (no SE)."""
     if not stats or stats.get("mean") is None:
         return MISSING
-    n = stats.get("n")
     se = stats.get("se")
-    if n == 1 or se is None or se != se:
-        return f"{number(stats['mean'], digits)} (1 run)" if n == 1 else number(stats["mean"])
+    if stats.get("n", 0) <= 1 or se is None:
+        return number(stats["mean"], digits)
     return f"{number(stats['mean'], digits)} ± {number(se, digits)}"
+
+
+def over_runs(n: int) -> str:
+    """``mean ± SE over 20 runs``, or ``1 run, no SE``: what a table's cells are."""
+    return "1 run, no SE" if n == 1 else f"mean ± SE over {n} runs"
 
 
 def text_table(rows: Sequence[Mapping[str, Any]], indent: str = "  ") -> str:

@@ -1,4 +1,4 @@
-"""TeamRules and task-only advisors inside the performative loop (SPEC C, with SPEC D).
+"""TeamRules and task-only advisors inside the performative loop, retrained on what the firm sees.
 
 Neither paper runs the advisors of the TeamRules paper inside the loop of the
 performative-collaboration paper. This study does, with
@@ -11,7 +11,7 @@ reconciliation costs α. Every advisor may explore (offer its own answer on a
 share of cases where its policy is silent), so silence is a state the data can
 leave, not an absorbing one.
 
-It answers SPEC C's questions over datasets × expert behaviours × α ×
+It asks where the loop goes, over datasets × expert behaviours × α ×
 advisors × audit share ρ × initial quality u_0 × replicates:
 
 - per run (``summary.json``'s ``runs``): the final model utility u (the
@@ -44,7 +44,9 @@ import pandas as pd
 
 from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError, check_choice, check_number, check_probability
+from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import number, text_table
 from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
 from hmlsim.seeding import derive_seed
 
@@ -152,27 +154,37 @@ class Config:
 #: what each option means (``hmlsim run performative_advisors --help``)
 HELP: dict[str, str] = {
     "datasets": "data sets, comma-separated: heart, fico, hr",
-    "advisors": "advisor types trained in each context",
-    "decisions": "expert decision behaviours: difficulty, group",
-    "confidence": "expert confidence behaviour: accuracy or group",
-    "alphas": "reconciliation costs α of a contradiction",
-    "audit_shares": "audit shares ρ: share of cases whose truth reaches the firm",
-    "audit_delay": "epochs before an audited outcome reaches the firm",
-    "audit_history": "train also on audited cases of epochs older than the window",
-    "initial_qualities": "accuracy of the labels the firm's first model is trained on",
-    "replicates": "repetitions of every context",
-    "epochs": "deployment epochs per run",
-    "cases_per_epoch": "cases the experts decide per epoch",
-    "n_experts": "expert agents",
-    "n_iter": "annealing iterations per TeamRules fit",
-    "exploration": "share of cases on which a silent advisor still offers its answer",
-    "trust_rate": "log-odds trust change per audited piece of advice (0: static experts)",
-    "annealing_targets": "what the annealing scores against: belief (SPEC D) or decisions",
-    "epsilon": "tolerance of Φ(u) − u for a stable point",
-    "patience": "epochs on the line for a stable point",
-    "spiral_margin": "fall of u from the first epoch that counts as spiralling down",
-    "fico_path": "FICO HELOC file (else HMLSIM_FICO_PATH or ../shared/data)",
-    "seed": "master seed of every run",
+    "advisors": f"advisor types trained in each context, comma-separated: "
+    f"{', '.join(ADVISOR_CHOICES)}",
+    "decisions": "expert decision biases, comma-separated: difficulty, group",
+    "confidence": "expert confidence bias: accuracy or group",
+    "alphas": "costs α of a contradiction, in units of the decision loss, each >= 0, "
+    "comma-separated",
+    "audit_shares": "audit shares ρ: fractions in [0, 1] of the cases whose true outcome "
+    "reaches the firm (late, see --audit-delay), comma-separated",
+    "audit_delay": "epochs before an audited outcome reaches the firm (0..1,000)",
+    "audit_history": "true: train also on audited cases older than the training window",
+    "initial_qualities": "accuracy in [0, 1] of the labels the firm's first model is trained "
+    "on, comma-separated",
+    "replicates": "repetitions of every context (1..1,000)",
+    "epochs": "deployment epochs per run (1..1,000)",
+    "cases_per_epoch": "cases the experts decide per epoch (1..100,000)",
+    "n_experts": "expert agents sharing the cases (1..1,000)",
+    "n_iter": "simulated-annealing iterations per TeamRules fit (1..100,000)",
+    "exploration": "share in [0, 1] of the cases where a silent advisor still offers its answer",
+    "trust_rate": "change of the experts' trust, in log-odds, per audited piece of advice, "
+    ">= 0 (0: experts do not learn whom to trust)",
+    "annealing_targets": "what TeamRules' annealing scores against: belief (the firm's "
+    "estimate of the truth from the final decisions and audits) or decisions (the final "
+    "decisions as they are)",
+    "epsilon": "largest |Φ(u) − u|, in utility (accuracy) units in (0, 1], of a point on the "
+    "45° line",
+    "patience": "consecutive epochs on the line that make a stable point (1..1,000)",
+    "spiral_margin": "fall of the model's utility from the first epoch, in (0, 1], that counts "
+    "as spiralling down",
+    "fico_path": "the FICO HELOC CSV file (never shipped); empty: HMLSIM_FICO_PATH, else "
+    "shared/data/heloc_dataset_v1.csv beside the checkout; FICO is skipped when none exists",
+    "seed": "master seed: every random draw derives from it (0..2^63-1)",
 }
 
 QUICK: dict[str, Any] = {
@@ -323,23 +335,26 @@ def _grid(config: Config, datasets: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def missing_data(config: Config) -> str | None:
+    """Why this configuration cannot run here (FICO asked for without its file), or None."""
+    from hmlsim.scenarios._teamrules_common import missing_fico
+
+    return missing_fico(config.datasets, config.fico_path)
+
+
 def run(config: Config) -> ScenarioResult:
     """Run every advisor in every context; paths, run records, learning maps."""
-    from tqdm.auto import tqdm
-
     fico = fico_file(config)
     notes = []
     datasets = list(config.datasets)
     if "fico" in datasets and fico is None:
         datasets.remove("fico")
-        notes.append(
-            "FICO skipped: no file (set fico_path or HMLSIM_FICO_PATH, or put "
-            "heloc_dataset_v1.csv in ../shared/data)"
-        )
+        notes.append(missing_data(config))
+        log.warning(notes[-1])
     paths, records = [], []
     grid = _grid(config, datasets)
-    for point in tqdm(grid, desc="performative_advisors", unit="run", disable=None):
-        log.info("run %s", point)
+    for point in steps(grid, Path(__file__).stem):
+        log.info("run %s", ", ".join(f"{k} {v}" for k, v in point.items()))
         path, record = run_one(
             config,
             **point,
@@ -445,19 +460,46 @@ def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
     return checks
 
 
+#: how a run ends (:data:`hmlsim.model.stability.END_STATES`), as the summary explains it
+END_WORDS = {
+    "stable": "its last epochs on the 45° line (a stable point)",
+    "stationary_off_line": "u stopped moving while Φ(u) stays away from u (usually an "
+    "advisor fallen silent)",
+    "two_cycle": "u alternates up and down",
+    "drifting": "u still moves",
+    "too_short": "fewer epochs than --patience",
+}
+
+
 def headline(summary: dict[str, Any]) -> str:
-    """A short readable account of the study (the command line prints it)."""
+    """Per advisor and audit share: where the runs end, beside the human alone, as a table."""
     runs = pd.DataFrame(summary["runs"])
-    lines = [f"{len(runs)} runs on {', '.join(summary['datasets'])}", *summary["notes"]]
+    lines = [*summary["notes"]]
+    rows, seen = [], set()
     for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
-        gain = group["final_team_utility"] - group["final_human_utility"]
-        states = ", ".join(f"{n} {state}" for state, n in group["end_state"].value_counts().items())
-        lines.append(
-            f"  {advisor:<10} ρ={rho:<5g} final u {group['final_model_utility'].mean():.3f}, "
-            f"Φ(u) {group['final_team_utility'].mean():.3f} ({gain.mean():+.3f} vs human), "
-            f"advising {group['final_advising_rate'].mean():.2f}, "
-            f"silent {int(group['silent_since'].notna().sum())}/{len(group)}; {states}"
+        counts = group["end_state"].value_counts()
+        seen.update(counts.index)
+        rows.append(
+            {
+                "advisor": advisor,
+                "audit ρ": f"{rho:g}",
+                "runs": len(group),
+                "final u": number(group["final_model_utility"].mean()),
+                "team Φ(u)": number(group["final_team_utility"].mean()),
+                "human alone": number(group["final_human_utility"].mean()),
+                "advising": number(group["final_advising_rate"].mean(), 2),
+                "fell silent": int(group["silent_since"].notna().sum()),
+                "how the runs end": ", ".join(
+                    f"{n} {s.replace('_', ' ')}" for s, n in counts.items()
+                ),
+            }
         )
+    lines += [
+        f"{len(runs)} runs on {', '.join(summary['datasets'])} (means over runs; u: the "
+        "firm's model accuracy, Φ(u): the team's final decisions):",
+        text_table(rows),
+        *(f"  {state.replace('_', ' ')}: {END_WORDS.get(state, '')}" for state in sorted(seen)),
+    ]
     checks = summary.get("checks", [])
     if checks:
         kept = sum(c["keeps_advising"] for c in checks)
@@ -466,6 +508,7 @@ def headline(summary: dict[str, Any]) -> str:
             f"  audited TR: advising at the end in {kept}/{len(checks)} runs, "
             f"team at or above the human (within SE) in {above}/{len(checks)}"
         )
+    lines.append("  no paper reports these numbers: neither runs TeamRules inside the loop")
     return "\n".join(lines)
 
 
