@@ -97,6 +97,22 @@ class Config:
             raise ConfigError("seed", f"must be an integer >= 0, got {self.seed!r}")
 
 
+#: ``--help``: what each field means, its unit and range
+HELP: dict[str, str] = {
+    "points": "the measured Φ: MODEL:TEAM utility pairs, each in [0, 1], increasing model "
+    "utility, comma-separated (default: the knapsack study's q1 and q6 points)",
+    "extrapolate": "Φ outside the measured range: clip (constant at the end values), linear "
+    "(end segments extended), identity (Φ(u) = u) or error",
+    "start": "u_0, the utility of the first deployed model, in [0, 1]",
+    "tilt": "the learner's transfer factor λ > 0, u' = min(1, λΦ(u)) (1: a perfect learner)",
+    "epsilon": "smallest meaningful change of utility, in (0, 1]: the path stops at a smaller "
+    "step",
+    "noise": "standard deviation in [0, 1] of the retraining error added to each new model's "
+    "utility (0: none)",
+    "max_steps": "most deployments after the first (1..1,000,000)",
+    "seed": "seed of the retraining noise (0..2^63-1)",
+}
+
 QUICK: dict[str, object] = {"max_steps": 100, "epsilon": 0.005}
 
 
