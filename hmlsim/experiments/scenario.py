@@ -295,6 +295,7 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
         "--out",
         type=Path,
         default=Path("results") / name,
+        metavar="DIR",
         help="folder for the tables (CSV), figures (PNG), summary.json and config.json: new, "
         "empty, or holding an earlier run of this scenario (default: %(default)s)",
     )
