@@ -105,8 +105,7 @@ HELP: dict[str, str] = {
     "(end segments extended), identity (Φ(u) = u) or error",
     "start": "u_0, the utility of the first deployed model, in [0, 1]",
     "tilt": "the learner's transfer factor λ > 0, u' = min(1, λΦ(u)) (1: a perfect learner)",
-    "epsilon": "smallest meaningful change of utility, in (0, 1]: the path stops at a smaller "
-    "step",
+    "epsilon": "smallest meaningful change of utility, in (0, 1]: the path stops at a smaller step",
     "noise": "standard deviation in [0, 1] of the retraining error added to each new model's "
     "utility (0: none)",
     "max_steps": "most deployments after the first (1..1,000,000)",
