@@ -25,7 +25,7 @@ import pytest
 from hmlsim import __version__
 from hmlsim.cli import COMMANDS, main
 from hmlsim.data import loaders
-from hmlsim.experiments.progress import progress, show_progress, steps
+from hmlsim.experiments.progress import _LIVE, close_bars, progress, show_progress, steps
 from hmlsim.experiments.scenario import build_parser, headline
 from hmlsim.scenarios import SCENARIOS
 
@@ -118,6 +118,12 @@ def test_progress_bars_draw_only_under_show_progress(capsys):
     with show_progress(), progress(2, "drawn", unit="stage") as bar:
         bar.update(2)
     assert "drawn" in capsys.readouterr().err
+    with show_progress():
+        walk = steps(range(3), "cut")
+        next(walk)
+        close_bars()  # as after Ctrl-C: cleared at once, not when the generator is collected
+        assert not _LIVE
+        walk.close()
 
 
 def quick_grid(out: Path, *extra: str) -> list[str]:

@@ -124,9 +124,9 @@ def progress(total: int, desc: str, unit: str = "step") -> Iterator[Any]:
     Yields
     ------
     tqdm.tqdm
-        Use ``update``, ``set_postfix_str`` (what is running now). The bar is
-        redrawn every second, so its elapsed time moves within a long step, and
-        it is cleared when the block ends (also on Ctrl-C).
+        Use ``update``, ``set_postfix_str`` (what is running now). On a
+        terminal the bar is redrawn every second, so its elapsed time moves
+        within a long step; it is cleared when the block ends (also on Ctrl-C).
 
     Examples
     --------
@@ -144,24 +144,23 @@ def progress(total: int, desc: str, unit: str = "step") -> Iterator[Any]:
         leave=False,
         dynamic_ncols=True,
     )
-    ticker = _Ticker(bar) if _SHOWN[0] else None
-    if ticker is not None:
-        _LIVE.add(ticker)
+    ticker = _Ticker(bar)
+    _LIVE.add(ticker)
+    if _SHOWN[0] and sys.stderr.isatty():  # a log file gets a line per step, not per second
         ticker.start()
     try:
         yield bar
     finally:
-        if ticker is not None:
-            _stop(ticker)
+        _stop(ticker)
 
 
-#: the bars being drawn now (their tickers), closed by :func:`close_bars`
+#: the bars open now (with their tickers), closed by :func:`close_bars`
 _LIVE: set[_Ticker] = set()
 
 
 def _stop(ticker: _Ticker) -> None:
     ticker.stopped.set()
-    if ticker is not threading.current_thread():
+    if ticker.is_alive() and ticker is not threading.current_thread():
         ticker.join()
     ticker.bar.close()
     _LIVE.discard(ticker)

@@ -354,6 +354,8 @@ def scenario_main(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",
     )
+    if args.verbose:  # also under `hmlsim run`, whose dispatcher has configured logging
+        logging.getLogger().setLevel(logging.INFO)
     overrides = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(module.Config)
