@@ -370,22 +370,18 @@ def scenario_main(
         with show_progress(not args.no_progress and not args.verbose):
             result = module.run(config)
         written = folder.publish(write_result(module, config, result, folder.staging))
-    except ConfigError as error:
-        if folder is not None:
-            folder.discard()
-        known = error.field in overrides or error.field in {"out", *config_fields(module.Config)}
-        option = f"--{error.field.replace('_', '-')}" if known else error.field
-        parser.exit(2, f"{parser.prog}: error: {option}: {error.message}\n")
-    except KeyboardInterrupt:
+    except BaseException as error:  # nothing half-written stays beside --out
         close_bars()
         if folder is not None:
             folder.discard()
-        print(f"{parser.prog}: interrupted; nothing written to {args.out}", file=sys.stderr)
-        return 130
-    except BaseException:
-        if folder is not None:
-            folder.discard()
-        raise
+        if isinstance(error, KeyboardInterrupt):
+            print(f"{parser.prog}: interrupted; nothing written to {args.out}", file=sys.stderr)
+            return 130
+        if not isinstance(error, ConfigError):
+            raise
+        known = error.field in overrides or error.field in {"out", *config_fields(module.Config)}
+        option = f"--{error.field.replace('_', '-')}" if known else error.field
+        parser.exit(2, f"{parser.prog}: error: {option}: {error.message}\n")
     elapsed = time.perf_counter() - started
     print(f"{name}: wrote {len(written)} files to {args.out} in {elapsed:.1f} s")
     if args.json:
