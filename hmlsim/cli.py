@@ -19,6 +19,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from hmlsim import __version__
 from hmlsim.errors import ConfigError, OneLineParser
 
 #: sub-command -> (module whose ``register`` adds its parser, line for ``hmlsim --help``)
@@ -69,7 +70,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="hmlsim",
         description="Simulate human-ML collaboration over deployment epochs.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step to stderr")
+    parser.add_argument("--version", action="version", version=f"hmlsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     if chosen is not None:
@@ -85,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = command_of(argv)
     parser = build_parser(command)
+    if command is None and not {"-h", "--help", "--version"} & set(argv):
+        parser.print_help(sys.stderr)
+        print("hmlsim: error: name a command (listed above)", file=sys.stderr)
+        return 2
     if command is not None and command not in COMMANDS:
         close = difflib.get_close_matches(command, COMMANDS, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(COMMANDS)}"
@@ -102,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"hmlsim {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # `run`, `sweep` and `reproduce` stop cleanly themselves
+        print(f"hmlsim {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

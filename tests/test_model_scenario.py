@@ -153,7 +153,12 @@ def test_every_option_explains_itself_and_the_cli_prints_a_short_summary():
     ]
     summary = {"datasets": ["heart"], "notes": [], "runs": runs, "checks": []}
     lines = headline(scenario, summary).splitlines()
-    assert len(lines) == 3 and "+0.150 vs human" in lines[1]
+    # a table: a header, then TR's and Task-only's row with u, Φ(u) and the human alone
+    assert "final u" in lines[1] and "human alone" in lines[1]
+    assert lines[2].split()[:6] == ["TR", "0.1", "1", "0.800", "0.850", "0.700"]
+    assert lines[3].lstrip().startswith("Task-only")
+    assert any(line.strip().startswith("stable: ") for line in lines)  # the end state explained
+    assert "'audit_share'" not in "\n".join(lines)  # no raw parameter objects
 
 
 def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):

@@ -15,6 +15,10 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 def test_notebook_executes_without_error(path: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("HMLSIM_NOTEBOOK_SMALL", "1")
+    monkeypatch.setenv("HMLSIM_NOTEBOOK_WORK", str(tmp_path / "work"))
+    scratch = tmp_path / "tmp"  # the kernel's system temporary folder
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -23,6 +27,7 @@ def test_notebook_executes_without_error(path: Path, tmp_path: Path, monkeypatch
         resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()
+    assert sorted(p.name for p in scratch.iterdir()) == []  # nothing left in the temp folder
     errors = [
         output
         for cell in notebook.cells

@@ -31,14 +31,25 @@ def test_noiseless_path_ends_at_an_epsilon_stable_point():
     u = path["model_utility"].to_numpy()
     np.testing.assert_allclose(u[1:], phi(config)(u[:-1]))  # u_{t+1} = Φ(u_t)
     assert abs(phi(config)(u[-1]) - u[-1]) < 0.001
-    assert result.summary["converged"] and result.summary["stable_point"] == u[-1]
+    assert result.summary["converged"] and result.summary["path_end"] == u[-1]
     assert result.tables["stable"]["steps"].item() == len(u) - 1
+
+
+def test_path_end_is_not_called_the_stable_point():
+    """The path stops within ε of Φ's stable point 0.926; the summary names each for what it is."""
+    summary = dynamics_grid.run(make_config(dynamics_grid, {"epsilon": 0.005})).summary
+    assert summary["path_end"] == pytest.approx(0.9219, abs=1e-4)  # 0.717 -> 0.894 -> 0.9219
+    assert summary["stable_point"] == pytest.approx(0.926)
+    assert summary["stable_points"] == [{"u": pytest.approx(0.926), "kind": "attracting"}]
+    assert "path end" in dynamics_grid.headline(summary)
 
 
 @pytest.mark.parametrize("tilt", [0.9, 1.05])
 def test_a_tilted_learner_settles_on_the_line_phi_equals_u_over_lambda(tilt):
     config = make_config(dynamics_grid, {"tilt": tilt, "epsilon": 1e-6, "max_steps": 2000})
-    u = dynamics_grid.run(config).summary["stable_point"]
+    summary = dynamics_grid.run(config).summary
+    u = summary["path_end"]
+    assert summary["stable_point"] == pytest.approx(u, abs=1e-5)
     target = min(1.0, tilt * phi(config)(u))
     assert u == pytest.approx(target, abs=1e-5)
 
@@ -91,7 +102,7 @@ def test_hmlsim_sweep_on_a_small_grid(tmp_path, capsys):
     assert "16 done now, 0 failed" in capsys.readouterr().out
     stable = collect(out, "stable")
     assert len(stable) == 16 and stable["seed"].nunique() == 16
-    stats = mean_se(stable, "stable_point", ["tilt"])
+    stats = mean_se(stable, "path_end", ["tilt"])
     # a higher tilt settles higher, whatever the start (Φ is flat outside its points)
     assert stats["mean"].is_monotonic_increasing
     # second start: nothing to do

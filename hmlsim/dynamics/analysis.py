@@ -69,8 +69,33 @@ class DynamicsReport:
         inside = sum(((nodes >= a - 1e-12) & (nodes <= b + 1e-12)).sum() for a, b in intervals)
         return float(inside / nodes.size)
 
+    def _owner(self, node: float, points: list[dict], cycles: list[dict]) -> dict[str, Any] | None:
+        """The stable point (its ``u``) or cycle (its index) a grid attractor belongs to.
+
+        The one whose basin holds the attractor's first node, else a stable point
+        (a repelling one has no basin) within ε of it.
+        """
+
+        def inside(basin: list[list[float]]) -> bool:
+            return any(lo - 1e-12 <= node <= hi + 1e-12 for lo, hi in basin)
+
+        for point in points:
+            if inside(point["basin"]):
+                return {"stable_point": point["u"]}
+        for k, cycle in enumerate(cycles):
+            if inside(cycle["basin"]):
+                return {"cycle": k}
+        near = [p["u"] for p in points if abs(p["u"] - node) <= self.epsilon]
+        return {"stable_point": near[0]} if near else None
+
     def as_dict(self) -> dict[str, Any]:
-        """One JSON-serialisable object: settings, stable points, cycles, path, attractors."""
+        """One JSON-serialisable object: settings, stable points, cycles, path, grid attractors.
+
+        ``stable_points`` are the exact solutions of ℓ(Φ(u)) = u; ``grid_attractors``
+        are the attractors of the learning map on the ε-grid (its basins), several
+        of which may lie within ε of one stable point: each names the stable point
+        (or cycle) it belongs to under ``belongs_to``.
+        """
         points = []
         for point, basin in zip(self.stable_points, self.point_basins, strict=True):
             points.append(
@@ -92,7 +117,10 @@ class DynamicsReport:
             "path_converged": self.path.converged,
             "path_steps": self.path.steps,
             "path_cycle_period": self.path.cycle_period,
-            "attractors": [a.as_dict() for a in self.basins.attractors],
+            "grid_attractors": [
+                {**a.as_dict(), "belongs_to": self._owner(a.nodes[0], points, cycles)}
+                for a in self.basins.attractors
+            ],
             "epsilon_stable": [list(iv) for iv in self.epsilon_stable],
         }
 

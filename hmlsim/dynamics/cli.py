@@ -3,7 +3,7 @@
 Example::
 
     hmlsim fixed-points --points 0.717:0.894,0.920:0.926 --json
-    hmlsim fixed-points --points 0.717:0.894,0.920:0.926 --tilt 0.98 --plot phi.png
+    hmlsim fixed-points --points 0.717:0.894,0.920:0.926 --tilt 0.98 --plot phi --out results
 
 Bad input raises :class:`~hmlsim.errors.ConfigError` naming the option; the
 ``hmlsim`` dispatcher prints it as one line and exits with status 2.
@@ -22,6 +22,8 @@ from typing import Any
 from hmlsim.errors import ConfigError, check_writable_folder
 
 DEFAULT_EPSILON = 0.01
+#: where ``--plot`` writes unless ``--out`` names another folder
+DEFAULT_OUT = Path("results") / "fixed-points"
 #: the finest ε: the basins are computed on a grid of 1/ε points (ε = 1e-5 takes ~8 s
 #: and 0.4 GB; 1e-6 over 2 GB)
 MIN_EPSILON = 1e-5
@@ -60,12 +62,15 @@ def _period(text: str) -> int:
     return period
 
 
-def _plot_target(text: str) -> Path:
-    """The figure's path, checked before any work: a file name in a writable folder."""
-    path = Path(text)
-    if text.endswith(("/", os.sep)) or path.name in ("", ".", "..") or path.is_dir():
-        raise ConfigError("--plot", f"expected a file name such as results/phi.png, got {text!r}")
-    check_writable_folder("--plot", path.parent)
+def _plot_target(text: str, out: str) -> Path:
+    """The figure's path under ``out``, checked before any work: a file name in a writable folder.
+
+    An absolute ``text`` is used as given.
+    """
+    path = Path(out) / text
+    if text.endswith(("/", os.sep)) or Path(text).name in ("", ".", "..") or path.is_dir():
+        raise ConfigError("--plot", f"expected a file name such as phi or phi.png, got {text!r}")
+    check_writable_folder("--out" if path.parent == Path(out) else "--plot", path.parent)
     return path
 
 
@@ -117,7 +122,7 @@ def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
             f"must lie in [{MIN_EPSILON:g}, 1) (finer grids exhaust memory), got {args.epsilon}",
         )
     max_period = _period(args.max_period)
-    plot = _plot_target(args.plot) if args.plot else None
+    plot = _plot_target(args.plot, args.out) if args.plot else None
     try:
         phi = TabulatedPhi(xs, ys, extrapolate=args.extrapolate, name="measured")
     except ConfigError as error:
@@ -167,27 +172,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--points",
         required=True,
         metavar="U:PHI,...",
-        help="measured (model utility : human+ML utility) pairs, increasing model utility, "
-        "e.g. 0.717:0.894,0.920:0.926",
+        help="measured (model utility : human+ML utility) pairs, utilities in [0, 1], "
+        "increasing model utility, e.g. 0.717:0.894,0.920:0.926",
     )
     parser.add_argument(
         "--tilt",
         default="1.0",
         metavar="LAMBDA",
-        help="transfer factor of an imperfect learner, u' = min(1, λΦ(u)) "
+        help="transfer factor λ > 0 of an imperfect learner, u' = min(1, λΦ(u)) "
         "(default 1: perfect learner)",
     )
     parser.add_argument(
         "--epsilon",
         default=str(DEFAULT_EPSILON),
         metavar="EPS",
-        help=f"smallest meaningful change of utility (default {DEFAULT_EPSILON})",
+        help=f"smallest meaningful change of utility, in [{MIN_EPSILON:g}, 1): the path stops "
+        f"at a smaller step, the basins use a grid of step ε (default {DEFAULT_EPSILON})",
     )
     parser.add_argument(
         "--start",
         default=None,
         metavar="U0",
-        help="first model utility of the learning path (default: lowest point)",
+        help="first model utility of the learning path, in [0, 1] (default: the lowest "
+        "measured model utility)",
     )
     parser.add_argument(
         "--extrapolate",
@@ -197,8 +204,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "default), extended end segments (linear), or Φ(u) = u (identity)",
     )
     parser.add_argument(
-        "--max-period", default="4", metavar="K", help="longest cycle to search for (default 4)"
+        "--max-period",
+        default="4",
+        metavar="K",
+        help=f"longest cycle to search for, 1..{MAX_PERIOD} deployments (default 4)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--plot", metavar="FILE", help="write a figure (FILE.png and FILE.svg)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the table"
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="NAME",
+        help="write the figure (Φ and the 45° line, basins, the learning path) as NAME.png "
+        "and NAME.svg under --out (an absolute path is used as given)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        metavar="DIR",
+        help="folder of the --plot figure (created; default %(default)s)",
+    )
     parser.set_defaults(handler=_fixed_points)

@@ -239,8 +239,8 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> list[Path]:
     --------
     >>> import tempfile, pathlib
     >>> from matplotlib.figure import Figure
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "fig.png"
-    >>> [p.suffix for p in save_figure(Figure(), out)]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     [p.suffix for p in save_figure(Figure(), pathlib.Path(folder) / "fig.png")]
     ['.png', '.svg']
     """
     path = Path(path)

@@ -5,6 +5,9 @@ polynomials, oscillating functions with several crossings of the 45° line) and
 shrink to readable counter-examples: knots are multiples of 1/1000 and every
 callable Φ carries its parameters in its name.
 
+Hypothesis is a test dependency (``pip install -e ".[test]"``); nothing else in
+hmlsim imports this module.
+
 Examples
 --------
 >>> from hypothesis import given

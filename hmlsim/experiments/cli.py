@@ -121,6 +121,8 @@ def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
         f"sweep {name}: {report.total} runs; {report.skipped} were already in {args.out}, "
         f"{report.done} done now, {len(report.failed)} failed"
     )
+    for reason, count in report.unavailable.items():
+        print(f"  {reason}: {count} runs not run (nothing stored; they run once it is there)")
     if report.failed:
         print(
             f"  failed runs are recorded in {args.out}/failures/ and are retried "

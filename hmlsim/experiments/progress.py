@@ -1,9 +1,18 @@
-"""A progress bar for sweeps: runs done out of the total, failures, rate and ETA (tqdm)."""
+"""Progress bars (tqdm, on stderr): a sweep's runs, and a scenario's long work.
+
+:class:`SweepProgress` counts a sweep's runs (done, failed, rate and ETA);
+:func:`progress` is the bar a scenario draws while it runs from the command line.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Any, TextIO
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 class SweepProgress:
@@ -67,3 +76,112 @@ class SweepProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+#: whether :func:`progress` bars are drawn: only while a scenario runs from the command
+#: line (:func:`show_progress`); a sweep's worker, a test or a notebook calling a
+#: scenario's ``run`` sees no bar
+_SHOWN: list[bool] = [False]
+
+
+@contextlib.contextmanager
+def show_progress(enabled: bool = True) -> Iterator[None]:
+    """Draw the bars of :func:`progress` on stderr inside this block (when ``enabled``)."""
+    before = _SHOWN[0]
+    _SHOWN[0] = bool(enabled)
+    try:
+        yield
+    finally:
+        _SHOWN[0] = before
+
+
+class _Ticker(threading.Thread):
+    """Redraws a bar once a second, so its elapsed time moves during a long step."""
+
+    def __init__(self, bar: Any) -> None:
+        super().__init__(daemon=True)
+        self.bar = bar
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.bar.refresh()
+
+
+@contextlib.contextmanager
+def progress(total: int, desc: str, unit: str = "step") -> Iterator[Any]:
+    """A tqdm bar on stderr for a scenario's long work; a silent one outside the CLI.
+
+    Parameters
+    ----------
+    total : int
+        Steps of work (``bar.update(n)`` advances by ``n``).
+    desc : str
+        Label before the bar (the scenario's name).
+    unit : str
+        What a step is (``"run"``, ``"stage"``).
+
+    Yields
+    ------
+    tqdm.tqdm
+        Use ``update``, ``set_postfix_str`` (what is running now). On a
+        terminal the bar is redrawn every second, so its elapsed time moves
+        within a long step; it is cleared when the block ends (also on Ctrl-C).
+
+    Examples
+    --------
+    >>> with progress(total=2, desc="demo") as bar:  # outside show_progress: nothing drawn
+    ...     bar.update(2)
+    """
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        disable=not _SHOWN[0],
+        leave=False,
+        dynamic_ncols=True,
+    )
+    ticker = _Ticker(bar)
+    _LIVE.add(ticker)
+    if _SHOWN[0] and sys.stderr.isatty():  # a log file gets a line per step, not per second
+        ticker.start()
+    try:
+        yield bar
+    finally:
+        _stop(ticker)
+
+
+#: the bars open now (with their tickers), closed by :func:`close_bars`
+_LIVE: set[_Ticker] = set()
+
+
+def _stop(ticker: _Ticker) -> None:
+    ticker.stopped.set()
+    if ticker.is_alive() and ticker is not threading.current_thread():
+        ticker.join()
+    ticker.bar.close()
+    _LIVE.discard(ticker)
+
+
+def close_bars() -> None:
+    """Clear every bar still drawn (after Ctrl-C, before the one-line message)."""
+    for ticker in list(_LIVE):
+        _stop(ticker)
+
+
+def steps(iterable: Iterable[T], desc: str, unit: str = "run", total: int | None = None):
+    """Iterate ``iterable`` under a :func:`progress` bar (one step per item).
+
+    Examples
+    --------
+    >>> [x for x in steps(range(3), desc="demo")]
+    [0, 1, 2]
+    """
+    items = list(iterable) if total is None else iterable
+    with progress(len(items) if total is None else total, desc, unit) as bar:
+        for item in items:
+            yield item
+            bar.update(1)

@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from hmlsim.errors import ConfigError, OneLineParser, check_writable_folder
+from hmlsim.errors import ConfigError, OneLineParser
 
 log = logging.getLogger(__name__)
 
@@ -270,10 +270,20 @@ def load_scenario(name: str) -> types.ModuleType:
     return importlib.import_module(f"hmlsim.scenarios.{key}")
 
 
+def _shown(value: Any) -> str:
+    """A field value as the command line takes it (lists comma-separated, None as none)."""
+    if isinstance(value, (tuple, list)):
+        return ",".join(map(str, value)) if value else "(none)"
+    if value is None or value == "":
+        return "none" if value is None else '""'
+    return str(value)
+
+
 def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.ArgumentParser:
     """An argument parser with ``--out``, ``--quick`` and one option per ``Config`` field.
 
-    A scenario module may describe its fields in a ``HELP`` dict (field → meaning).
+    Each field's help is the scenario's ``HELP[field]`` (what it means, its
+    unit and range), then its default; ``--quick`` lists the values it sets.
     """
     doc = (module.__doc__ or "").strip().splitlines()
     parser = OneLineParser(
@@ -285,29 +295,42 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
         "--out",
         type=Path,
         default=Path("results") / name,
-        help="folder for tables, figures, summary.json and config.json",
+        metavar="DIR",
+        help="folder for the tables (CSV), figures (PNG), summary.json and config.json: new, "
+        "empty, or holding an earlier run of this scenario (default: %(default)s)",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="clear an --out folder that holds another scenario's outputs (refused otherwise)",
+    )
+    quick = "; ".join(f"{k.replace('_', '-')} {_shown(v)}" for k, v in module.QUICK.items())
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small size for tests and CI (see the scenario's QUICK)",
+        help=f"the small size of the tests and CI instead of the full study: {quick} "
+        "(an option given explicitly wins)".replace("%", "%%"),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each step to stderr (no progress bar)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument(
         "--json", action="store_true", help="print the whole summary as JSON when done"
     )
+    meanings = getattr(module, "HELP", {})
     for f in dataclasses.fields(module.Config):
         default = f.default if f.default is not dataclasses.MISSING else None
         if default is None and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
-        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
-        meaning = getattr(module, "HELP", {}).get(f.name, "")
         parser.add_argument(
             f"--{f.name.replace('_', '-')}",
             dest=f.name,
             default=None,
             metavar=f.name.upper(),
-            help=f"{meaning} (default: {shown})".strip(),
+            help=f"{meanings.get(f.name, '')} (default: {_shown(default)})".strip().replace(
+                "%", "%%"
+            ),
         )
     return parser
 
@@ -317,36 +340,50 @@ def scenario_main(
 ) -> int:
     """Run a scenario from command-line arguments and write its outputs.
 
-    Every field and the output folder are checked before the scenario runs.
-    Returns the process exit status (0 on success, 2 on bad input, with a
-    one-line message naming the option).
+    Every field and the output folder are checked before the scenario runs
+    (:class:`~hmlsim.experiments.outputs.OutputFolder`). Returns the process
+    exit status: 0 on success, 2 on bad input (a one-line message naming the
+    option), 130 after Ctrl-C (one line; ``--out`` as it was before the run).
     """
+    from hmlsim.experiments.outputs import OutputFolder
+    from hmlsim.experiments.progress import close_bars, show_progress
+
     parser = build_parser(module, prog=prog)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",
     )
+    if args.verbose:  # also under `hmlsim run`, whose dispatcher has configured logging
+        logging.getLogger().setLevel(logging.INFO)
     overrides = {
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(module.Config)
         if getattr(args, f.name) is not None
     }
+    name = module.__name__.rsplit(".", 1)[-1]
+    folder = None
     try:
         config = make_config(module, overrides, quick=args.quick)
-        check_writable_folder("out", args.out)
+        folder = OutputFolder(args.out, name, overwrite=args.overwrite)
         started = time.perf_counter()
-        result = module.run(config)
-    except ConfigError as error:
+        with show_progress(not args.no_progress and not args.verbose):
+            result = module.run(config)
+        written = folder.publish(write_result(module, config, result, folder.staging))
+    except BaseException as error:  # nothing half-written stays beside --out
+        close_bars()
+        if folder is not None:
+            folder.discard()
+        if isinstance(error, KeyboardInterrupt):
+            print(f"{parser.prog}: interrupted; nothing written to {args.out}", file=sys.stderr)
+            return 130
+        if not isinstance(error, ConfigError):
+            raise
         known = error.field in overrides or error.field in {"out", *config_fields(module.Config)}
-        name = f"--{error.field.replace('_', '-')}" if known else error.field
-        parser.exit(2, f"{parser.prog}: error: {name}: {error.message}\n")
-    written = write_result(module, config, result, args.out)
+        option = f"--{error.field.replace('_', '-')}" if known else error.field
+        parser.exit(2, f"{parser.prog}: error: {option}: {error.message}\n")
     elapsed = time.perf_counter() - started
-    print(
-        f"{module.__name__.rsplit('.', 1)[-1]}: wrote {len(written)} files to {args.out} "
-        f"in {elapsed:.1f} s"
-    )
+    print(f"{name}: wrote {len(written)} files to {args.out} in {elapsed:.1f} s")
     if args.json:
         print(json.dumps(to_jsonable(result.summary), indent=2))
     else:
@@ -355,22 +392,21 @@ def scenario_main(
 
 
 def headline(module: types.ModuleType, summary: dict[str, Any]) -> str:
-    """A few readable lines about a scenario's summary (the module's ``headline`` if it has one).
+    """A small readable table of a scenario's key numbers (the module's ``headline``).
 
-    The default lists the summary's plain values and the size of its lists and
-    tables; ``summary.json`` (or ``--json``) has everything.
+    A scenario without one gets its summary's plain values as a table, and the
+    names of the rest, which ``summary.json`` (or ``--json``) holds.
     """
+    from hmlsim.experiments.summary_table import number, text_table
+
     custom = getattr(module, "headline", None)
     if custom is not None:
         return custom(summary)
-    lines = []
-    for key, value in summary.items():
-        if isinstance(value, (dict, list, tuple)):
-            lines.append(f"  {key}: {len(value)} entries (see summary.json)")
-        elif isinstance(value, float):
-            lines.append(f"  {key}: {value:.4g}")
-        else:
-            lines.append(f"  {key}: {value}")
+    plain = {k: v for k, v in summary.items() if not isinstance(v, (dict, list, tuple))}
+    lines = [text_table([{"quantity": k, "value": number(v)} for k, v in plain.items()])]
+    rest = [k for k in summary if k not in plain]
+    if rest:
+        lines.append(f"  in summary.json also: {', '.join(rest)}")
     return "\n".join(lines)
 
 

@@ -438,6 +438,10 @@ class SweepReport:
         Runs finished in this call.
     failed : list of str
         Keys of the runs that failed in this call.
+    unavailable : dict of str to int
+        Runs not run because their data are missing (the scenario's
+        ``missing_data``), by reason; nothing is stored for them, so they run
+        when the sweep is started again with the data there.
     interrupted : bool
         True when Ctrl-C stopped the sweep early.
     lost_workers : bool
@@ -448,6 +452,7 @@ class SweepReport:
     skipped: int = 0
     done: int = 0
     failed: list[str] = field(default_factory=list)
+    unavailable: dict[str, int] = field(default_factory=dict)
     interrupted: bool = False
     lost_workers: bool = False
 
@@ -458,10 +463,11 @@ class SweepReport:
 
     @property
     def exit_status(self) -> int:
-        """0 all done, 1 some runs failed or are missing, 130 interrupted."""
+        """0 all done (but those without data), 1 some failed or are missing, 130 interrupted."""
         if self.interrupted:
             return 130
-        return 0 if self.complete and not self.failed else 1
+        runnable = self.skipped + self.done + sum(self.unavailable.values()) == self.total
+        return 0 if runnable and not self.failed else 1
 
 
 def run_sweep(
@@ -509,6 +515,12 @@ def run_sweep(
     finished = store.done_keys()
     todo = [t for t in tasks if t.key not in finished]
     report = SweepReport(total=len(tasks), skipped=len(tasks) - len(todo))
+    missing_data = getattr(resolve_scenario(spec.scenario), "missing_data", None)
+    if missing_data is not None:  # e.g. FICO without its file: store nothing, run later
+        reasons = {t.key: missing_data(t.config) for t in todo}
+        for reason in filter(None, reasons.values()):
+            report.unavailable[reason] = report.unavailable.get(reason, 0) + 1
+        todo = [t for t in todo if not reasons[t.key]]
     retried = len(store.failed_keys() & {t.key for t in todo})
     log.info(
         "sweep %s: %d runs, %d already done, %d to run (%d failed before, retried)",
@@ -523,7 +535,8 @@ def run_sweep(
     by_key = {t.key: t for t in todo}
     runner = backend if backend is not None else make_backend(workers=workers, scheduler=scheduler)
     runner.start()
-    bar = SweepProgress(total=len(tasks), initial=report.skipped, enabled=progress)
+    runnable = len(tasks) - sum(report.unavailable.values())
+    bar = SweepProgress(total=runnable, initial=report.skipped, enabled=progress)
     stream = runner.run(todo)
     try:
         for outcome in stream:

@@ -213,5 +213,5 @@ def calibrate(
         )
         params = params.with_(follow_intercept=intercept)
         achieved[targets.names[1]] = expected_team_utility(instances, rec_rung, params, draws)
-    log.info("calibration: %s -> %s", params, achieved)
+    log.info("calibration reached %s", ", ".join(f"{k} {v:.4f}" for k, v in achieved.items()))
     return CalibrationResult(params=params, achieved=achieved, targets=targets)

@@ -236,7 +236,15 @@ def run_loops(
                         "team_optimality": float(np.mean([e.team_optimality for e in last])),
                     }
                 )
-                log.info("loop %s from %.3f rep %d: %s", variant, start, rep, end_rows[-1])
+                log.info(
+                    "loop %s from %.3f rep %d: model %.4f, team %.4f after %d epochs",
+                    variant,
+                    start,
+                    rep,
+                    gap.u,
+                    gap.phi,
+                    len(path.epochs),
+                )
     return pd.concat(loop_rows, ignore_index=True), pd.DataFrame(end_rows)
 
 

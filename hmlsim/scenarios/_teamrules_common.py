@@ -70,6 +70,28 @@ DECISIONS = (*BEHAVIOURS, *SHORTHAND)
 #: the paper's first split seed; run r uses split seed 20 + r
 PAPER_SPLIT_SEEDS = tuple(range(20, 30))
 
+#: ``--help`` of the fields the TeamRules scenarios share: meaning, unit and range
+HELP: dict[str, str] = {
+    "datasets": "data sets, comma-separated: heart, fico, hr, or the path of a dataset TOML "
+    "file (docs/experts.md, 'Your own data set')",
+    "decisions": "expert behaviours <decision bias>+<confidence bias>, comma-separated: "
+    "difficulty+group, group+group, difficulty+accuracy (Figure 2's columns; difficulty and "
+    "group are shorthand for the last two)",
+    "alphas": "costs α of a contradiction (advice that disagrees with the expert), in units of "
+    "the decision loss, each >= 0, comma-separated",
+    "variants": f"advisor variants, comma-separated, from: {', '.join(VARIANTS)}",
+    "split_seeds": "one run per split seed (the data set's train/validation/test split), "
+    "integers >= 0, comma-separated; the paper's runs use 20, 21, ...",
+    "expert_draws": "draws of the simulated expert on the test split per run, averaged within "
+    "the run (1..10,000; the paper: 50)",
+    "n_iter": "simulated-annealing iterations T per TeamRules fit (1..1,000,000)",
+    "n_trees_per_length": "trees of the rule-mining forest per rule length (1..100,000)",
+    "max_candidates": "candidate rules kept per class for the annealing (1..1,000,000)",
+    "fico_path": "the FICO HELOC CSV file (never shipped); empty: HMLSIM_FICO_PATH, else "
+    "shared/data/heloc_dataset_v1.csv beside the checkout; FICO is skipped when none exists",
+    "seed": "master seed: every random draw of the study derives from it (0..2^63-1)",
+}
+
 #: what :func:`run_context` passes on from ``shared`` (see :func:`split_fits`)
 SHARED_FITS = ("candidates", "outcome_model", "p_train")
 
@@ -90,16 +112,28 @@ def load_context_data(dataset: str, split_seed: int, fico_path: str | os.PathLik
     return load_dataset(dataset, path=path, seed=int(split_seed))
 
 
+def missing_fico(datasets: Sequence[str], fico_path: str = "") -> str | None:
+    """Why a run of ``datasets`` cannot run here (FICO asked for, no file found), or None.
+
+    A scenario's ``missing_data(config)``: a sweep runs none of the runs it
+    names and stores nothing for them, so they run once the file is there.
+    """
+    if "fico" in datasets and resolve_fico_path(fico_path) is None:
+        return (
+            "FICO skipped: the FICO HELOC file was not found (set --fico-path or "
+            f"HMLSIM_FICO_PATH; the default {loaders.DEFAULT_FICO_PATH} does not exist)"
+        )
+    return None
+
+
 def available_datasets(datasets: Sequence[str], fico_path: str = "") -> tuple[list[str], dict]:
     """The datasets that can run, and a note for each one skipped (FICO without a file)."""
     keep, skipped = [], {}
     for name in datasets:
-        if name == "fico" and resolve_fico_path(fico_path) is None:
-            skipped[name] = (
-                f"skipped: FICO HELOC not found (set the fico_path field or HMLSIM_FICO_PATH; "
-                f"default {loaders.DEFAULT_FICO_PATH} does not exist)"
-            )
-            log.warning("FICO skipped: no data file")
+        note = missing_fico((name,), fico_path)
+        if note is not None:
+            skipped[name] = note
+            log.warning(note)
         else:
             keep.append(name)
     return keep, skipped

@@ -28,7 +28,9 @@ import pandas as pd
 
 from hmlsim.advisors import HUMAN
 from hmlsim.errors import check_choice, check_positive
+from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
 from hmlsim.scenarios import _teamrules_common as common
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,16 @@ class Config:
         common.check_run_size(self)
 
 
+HELP = {
+    **common.HELP,
+    "lambda0": "loss λ0 of a false positive (a false alarm), a number > 0 (Table 4: 1)",
+    "lambda1": "loss λ1 of a false negative (a missed disease), a number > 0 (Table 4: 3)",
+    "alphas": "costs α of a contradiction, in units of the decision loss, each >= 0, "
+    "comma-separated; the summary reads the smallest (Table 4: 0)",
+    "expert": "the simulated expert: table4 (the one Table 4's numbers follow from) or "
+    "table4_prose (the one the paper's prose describes)",
+}
+
 QUICK = {
     "split_seeds": (20, 21),
     "expert_draws": 5,
@@ -95,7 +107,7 @@ def run(config: Config) -> ScenarioResult:
     from hmlsim.behaviour import preset_expert
 
     frames = []
-    for split_seed in config.split_seeds:
+    for split_seed in steps(config.split_seeds, Path(__file__).stem):
         ds = common.load_context_data("heart", split_seed)
         y = np.asarray(ds.test.y)
         ds = common.with_groups(ds, "test", {"no_disease": y == 0, "has_disease": y == 1})
@@ -146,6 +158,47 @@ def summarize(values: pd.DataFrame, config: Config) -> dict:
         common.across_runs(at[at["group"] == "all"], ["variant"], "added_value"), ["variant"]
     )
     return summary
+
+
+def headline(summary: dict) -> str:
+    """Table 4 beside the paper's: TTL overall and by class; the ordering it judges."""
+    from hmlsim.reproduce.claims import TABLE4_HUMAN_BY_CLASS, TABLE4_TTL
+
+    rows = []
+    for variant, stats in summary["ttl"].items():
+        paper = TABLE4_TTL.get(variant)
+        by_class = summary["ttl_by_class"]
+        rows.append(
+            {
+                "advisor": variant,
+                "TTL": mean_se(stats),
+                "paper TTL": f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else "–",
+                **{
+                    f"TTL {group.replace('_', ' ')}": mean_se(by_class.get(group, {}).get(variant))
+                    for group in CLASS_GROUPS
+                },
+                "missed disease": mean_se(summary["false_negative_rate"].get(variant)),
+            }
+        )
+    human = " and ".join(
+        f"{g.replace('_', ' ')} {m:.3f} ± {se:.3f}" for g, (m, se) in TABLE4_HUMAN_BY_CLASS.items()
+    )
+    means = {v: s["mean"] for v, s in summary["ttl"].items()}
+    ordered = " < ".join(f"{v} {means[v]:.3f}" for v in sorted(means, key=means.get))
+    holds = summary.get("ordering_holds")
+    verdict = "not judged (a variant is missing)" if holds is None else number(holds)
+    return "\n".join(
+        [
+            f"Table 4: total team loss TTL (lower is better), heart, λ = "
+            f"({summary['loss_weights'][0]:g}, {summary['loss_weights'][1]:g}), "
+            f"α = {summary['alpha']:g}, expert {summary['expert']} "
+            f"({over_runs(summary['runs'])}):",
+            text_table(rows),
+            f"  paper, the human by class: {human}",
+            f"  hmlsim's order: {ordered}",
+            f"  the paper's order TR < TR-no(ADB) < Task-only <= Human holds: {verdict}",
+        ]
+    )
 
 
 def _fn_rates(at: pd.DataFrame) -> dict:

@@ -26,7 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hmlsim.advisors import HUMAN
+from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
 from hmlsim.scenarios import _teamrules_common as common
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,14 @@ class Config:
         common.check_run_size(self)
 
 
+HELP = {
+    **common.HELP,
+    "doctors": "the simulated doctors, comma-separated: doctor_a (equally confident on "
+    "everyone), doctor_b (knows the weakness on women)",
+    "alphas": "costs α of a contradiction, in units of the decision loss, each >= 0, "
+    "comma-separated (the paper: 0.1)",
+}
+
 QUICK = {
     "variants": ("TR", "Task-only"),
     "split_seeds": (20,),
@@ -91,22 +102,24 @@ def run(config: Config) -> ScenarioResult:
     """Advise each doctor on each split; strategies and outcomes by sex."""
     from hmlsim.behaviour import preset_expert
 
-    frames = []
-    for split_seed in config.split_seeds:
-        ds = common.load_context_data("heart", split_seed)
-        for doctor in config.doctors:
-            seed = common.run_seed(config.seed, "case_study", doctor, split_seed)
-            table, _ = common.run_context(
-                ds,
-                preset_expert(doctor, ds),
-                alphas=config.alphas,
-                variants=config.variants,
-                expert_draws=config.expert_draws,
-                params=common.advisor_params(config),
-                seed=seed,
-                context={"doctor": doctor, "split_seed": split_seed},
-            )
-            frames.append(table[table["group"].isin(("all", *SEXES))])
+    frames, data = [], {}
+    runs = [(s, d) for s in config.split_seeds for d in config.doctors]
+    for split_seed, doctor in steps(runs, Path(__file__).stem):
+        if split_seed not in data:  # one split, loaded once, for every doctor
+            data = {split_seed: common.load_context_data("heart", split_seed)}
+        ds = data[split_seed]
+        seed = common.run_seed(config.seed, "case_study", doctor, split_seed)
+        table, _ = common.run_context(
+            ds,
+            preset_expert(doctor, ds),
+            alphas=config.alphas,
+            variants=config.variants,
+            expert_draws=config.expert_draws,
+            params=common.advisor_params(config),
+            seed=seed,
+            context={"doctor": doctor, "split_seed": split_seed},
+        )
+        frames.append(table[table["group"].isin(("all", *SEXES))])
     by_group = pd.concat(frames, ignore_index=True)
     by_group["advice_count"] = by_group["advising_rate"] * by_group["n"]
     shares = advice_shares(by_group)
@@ -160,6 +173,51 @@ def summarize(by_group: pd.DataFrame, shares: pd.DataFrame, config: Config) -> d
             ratio.setdefault(doctor, {})[f"{alpha:g}"] = float(means["TR"] / means["Task-only"])
         summary["tr_over_task_only_acceptance"] = ratio
     return summary
+
+
+def headline(summary: dict) -> str:
+    """Per doctor and advisor: value added, advising and acceptance, share of advice on women."""
+    from hmlsim.reproduce.claims import CASE_ACCEPTANCE_RATIO, CASE_SHARE_ON_WOMEN
+
+    rows = []
+    for doctor, by_alpha in summary["added_value"].items():
+        for alpha, by_variant in by_alpha.items():
+            for variant, value in by_variant.items():
+                if variant == HUMAN:  # the baseline: value added 0, no advice
+                    continue
+                cell = {
+                    m: mean_se(summary[m][doctor][alpha].get(variant))
+                    for m in ("advising_rate", "acceptance_rate", "share_of_advice_on_women")
+                }
+                rows.append(
+                    {
+                        "doctor": doctor,
+                        "α": alpha,
+                        "advisor": variant,
+                        "value added": mean_se(value),
+                        "advising rate": cell["advising_rate"],
+                        "accepted": cell["acceptance_rate"],
+                        "advice on women": cell["share_of_advice_on_women"],
+                    }
+                )
+    lines = [
+        f"Case study, heart ({over_runs(summary['runs'])}; accepted: share of the advice "
+        "the doctor takes):",
+        text_table(rows),
+    ]
+    ratio = summary.get("tr_over_task_only_acceptance", {})
+    if ratio:
+        shown = "; ".join(
+            f"{doctor} α = {a}: {number(r, 2)}"
+            for doctor, by in ratio.items()
+            for a, r in by.items()
+        )
+        lines.append(f"  TR's acceptance over task-only's: {shown}")
+    lines.append(
+        f"  paper (Doctor A): TR puts ~{CASE_SHARE_ON_WOMEN[0]:.0%} of its advice on women, "
+        f"accepted ~{CASE_ACCEPTANCE_RATIO[0]:g}× as often as task-only's"
+    )
+    return "\n".join(lines)
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:

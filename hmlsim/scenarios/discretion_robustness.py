@@ -29,7 +29,9 @@ import pandas as pd
 
 from hmlsim.advisors import HUMAN
 from hmlsim.errors import ConfigError
+from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
 from hmlsim.scenarios import _teamrules_common as common
 from hmlsim.threads import limited_threads
 
@@ -89,6 +91,19 @@ class Config:
         common.check_run_size(self)
 
 
+HELP = {
+    **common.HELP,
+    "dataset": "the data set: heart, fico or hr",
+    "decision": "the expert's behaviour <decision bias>+<confidence bias> (as --decisions of "
+    "teamrules_value; difficulty = difficulty-biased decisions, accuracy-biased confidence)",
+    "noise_levels": "how far the expert's true advice-taking drifts from the one TR was "
+    "trained for: standard deviations of a log-normal factor on each ADB parameter, each "
+    ">= 0, comma-separated (0: no drift)",
+    "gates": "evaluate without (false) and/or with (true) the robustness gate of C.5 (no "
+    "advice where it lowers value on the validation split), comma-separated",
+    "gate_draws": "draws of the expert on the validation split for the gate (1..10,000)",
+}
+
 QUICK = {
     "alphas": (0.3,),
     "noise_levels": (0.0, 2.0),
@@ -105,7 +120,7 @@ def run(config: Config) -> ScenarioResult:
     """Train TR once per run with the original p̂(a); pair it with each perturbed expert."""
     frames = []
     with limited_threads(1):
-        for split_seed in config.split_seeds:
+        for split_seed in steps(config.split_seeds, Path(__file__).stem):
             frames.extend(_one_split(config, split_seed))
     values = pd.concat(frames, ignore_index=True)
     return ScenarioResult(summary=summarize(values, config), tables={"values": values})
@@ -192,6 +207,42 @@ def summarize(values: pd.DataFrame, config: Config) -> dict:
             "alpha": float(worst["alpha"]),
         }
     return summary
+
+
+def missing_data(config: Config) -> str | None:
+    """Why this configuration cannot run here (FICO without its file), or None."""
+    return common.missing_fico((config.dataset,), config.fico_path)
+
+
+def headline(summary: dict) -> str:
+    """Added value per drift and gate at each α; the lowest with and without the gate."""
+    rows = []
+    for variant, by_gate in summary["added_value"].items():
+        for gate, by_noise in by_gate.items():
+            for noise, by_alpha in by_noise.items():
+                rows.append(
+                    {
+                        "advisor": variant,
+                        "gate": "with" if gate == "True" else "without",
+                        "ADB drift": noise,
+                        "discretion AUC": mean_se(summary["discretion_auc"].get(noise)),
+                        **{f"α = {a}": mean_se(v) for a, v in by_alpha.items()},
+                    }
+                )
+    lines = [
+        f"C.5: value added over the human alone as the expert's advice-taking drifts "
+        f"({summary['dataset']}, {summary['decision']}; {over_runs(summary['runs'])}):",
+        text_table(rows),
+    ]
+    for key, words in (("without_gate", "without"), ("with_gate", "with")):
+        worst = summary.get(f"lowest_added_value_{key}")
+        if worst:
+            lines.append(
+                f"  lowest value added {words} the gate: {number(worst['mean'])} "
+                f"(drift {worst['noise']:g}, α = {worst['alpha']:g})"
+            )
+    lines.append("  paper: with the gate, TR never lowers the human's value (lowest >= 0)")
+    return "\n".join(lines)
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:

@@ -12,7 +12,10 @@ that standard deviation (a model fitted to a finite label set), clipped to
 or after ``max_steps``. The noise is drawn from ``seed`` only.
 
 Tables: ``path`` (one row per deployment: t, model utility, Φ, Δ) and
-``stable`` (one row: the configuration, the point reached, steps, converged).
+``stable`` (one row: the configuration, ``path_end`` — the utility where the
+path stopped, within ε of a stable point but not on it — ``stable_point`` — the
+exact stable point of ℓ ∘ Φ nearest that end, see ``docs/dynamics.md`` —
+steps and converged). The summary also lists every stable point with its kind.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.dynamics.characteristic import EXTRAPOLATE, TabulatedPhi, parse_points
+from hmlsim.dynamics.fixed_points import find_stable_points
 from hmlsim.dynamics.learners import learning_map, make_learner
 from hmlsim.dynamics.paths import learning_path
 from hmlsim.errors import (
@@ -35,6 +39,7 @@ from hmlsim.errors import (
     check_probability,
 )
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import number, text_table
 from hmlsim.seeding import make_rng
 
 log = logging.getLogger(__name__)
@@ -92,6 +97,21 @@ class Config:
             raise ConfigError("seed", f"must be an integer >= 0, got {self.seed!r}")
 
 
+#: ``--help``: what each field means, its unit and range
+HELP: dict[str, str] = {
+    "points": "the measured Φ: MODEL:TEAM utility pairs, each in [0, 1], increasing model "
+    "utility, comma-separated (default: the knapsack study's q1 and q6 points)",
+    "extrapolate": "Φ outside the measured range: clip (constant at the end values), linear "
+    "(end segments extended), identity (Φ(u) = u) or error",
+    "start": "u_0, the utility of the first deployed model, in [0, 1]",
+    "tilt": "the learner's transfer factor λ > 0, u' = min(1, λΦ(u)) (1: a perfect learner)",
+    "epsilon": "smallest meaningful change of utility, in (0, 1]: the path stops at a smaller step",
+    "noise": "standard deviation in [0, 1] of the retraining error added to each new model's "
+    "utility (0: none)",
+    "max_steps": "most deployments after the first (1..1,000,000)",
+    "seed": "seed of the retraining noise (0..2^63-1)",
+}
+
 QUICK: dict[str, object] = {"max_steps": 100, "epsilon": 0.005}
 
 
@@ -133,7 +153,10 @@ def run(config: Config) -> ScenarioResult:
             "delta": team - utilities,
         }
     )
-    stable_point = float(utilities[-1])
+    path_end = float(utilities[-1])
+    points = find_stable_points(phi, make_learner(config.tilt))
+    nearest = min(points, key=lambda p: abs(p.u - path_end), default=None)
+    stable_point = None if nearest is None else float(nearest.u)
     stable = pd.DataFrame(
         [
             {
@@ -141,6 +164,7 @@ def run(config: Config) -> ScenarioResult:
                 "tilt": config.tilt,
                 "epsilon": config.epsilon,
                 "noise": config.noise,
+                "path_end": path_end,
                 "stable_point": stable_point,
                 "steps": int(utilities.size - 1),
                 "converged": bool(converged),
@@ -151,17 +175,47 @@ def run(config: Config) -> ScenarioResult:
         "u0=%.3f tilt=%.3f -> %.4f after %d steps",
         config.start,
         config.tilt,
-        stable_point,
+        path_end,
         utilities.size - 1,
     )
     summary = {
-        "stable_point": stable_point,
+        "points": config.points,
+        "tilt": config.tilt,
+        "start": config.start,
+        "path_end": path_end,
         "steps": int(utilities.size - 1),
         "converged": bool(converged),
+        "stable_point": stable_point,
+        "stable_points": [{"u": float(p.u), "kind": p.kind} for p in points],
     }
     return ScenarioResult(
         summary=summary, tables={"path": path_table, "stable": stable}, artifacts={"phi": phi}
     )
+
+
+def headline(summary: dict) -> str:
+    """The path's start and end beside the stable point it approaches."""
+    status = "within ε of a stable point" if summary["converged"] else "not converged"
+    rows = [
+        {"quantity": "start u_0", "value": number(summary["start"], 4)},
+        {
+            "quantity": f"path end ({summary['steps']} steps, {status})",
+            "value": number(summary["path_end"], 4),
+        },
+        *(
+            {"quantity": f"stable point ({p['kind']})", "value": number(p["u"], 4)}
+            for p in summary["stable_points"]
+        ),
+    ]
+    lines = [
+        f"Φ through {summary['points']}, learner tilt λ = {summary['tilt']:g}",
+        text_table(rows),
+    ]
+    if summary["points"] == PAPER_POINTS and summary["tilt"] == 1.0:
+        lines.append(
+            "  paper (knapsack study, Φ through q1 and q6): stable point 0.926, attracting"
+        )
+    return "\n".join(lines)
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:

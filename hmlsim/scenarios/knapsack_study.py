@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.errors import ConfigError, check_number, check_probability
+from hmlsim.experiments.progress import progress
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
 from hmlsim.knapsack.headroom import learning_curve
@@ -50,6 +51,7 @@ from hmlsim.knapsack.steps import (
     rung_line_tests,
 )
 from hmlsim.knapsack.utility import economic_performance, random_fill
+from hmlsim.scenarios._knapsack_text import HELP, headline
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
 
@@ -57,6 +59,8 @@ from hmlsim.threads import limited_threads
 MAX_BONUS_CENTS = 1_000.0
 
 log = logging.getLogger(__name__)
+
+__all__ = ["HELP", "QUICK", "Config", "headline", "plot", "run"]
 
 #: the paper's humans alone (10-cent arm with quiz, no bonus arm)
 PAPER_ALONE_ARMS = (0.909, 0.897)
@@ -280,18 +284,35 @@ def _pairs(est, first: str, second: str) -> list[list[float]]:
     ]
 
 
+#: the study's stages, as its progress bar names them
+STAGES = (
+    "instances",
+    "ladder",
+    "calibration_and_predictions",
+    "learning_curves",
+    "loops",
+)
+
+
 def run(config: Config) -> ScenarioResult:
     """Run the study (no file I/O); see the module docstring."""
-    with limited_threads(int(config.torch_threads)):
-        return _run(config)
+    with (
+        limited_threads(int(config.torch_threads)),
+        progress(len(STAGES), Path(__file__).stem, unit="stage") as bar,
+    ):
+        return _run(config, bar)
 
 
-def _run(config: Config) -> ScenarioResult:
+def _run(config: Config, bar) -> ScenarioResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    bar.set_postfix_str(STAGES[0])
 
     def lap(name: str) -> None:
         timings[name] = round(time.perf_counter() - started - sum(timings.values()), 1)
+        following = STAGES.index(name) + 1
+        bar.set_postfix_str(STAGES[following].replace("_", " ") if following < len(STAGES) else "")
+        bar.update(1)
 
     seed, gen = config.seed, config.generator
 

@@ -1,4 +1,4 @@
-"""TeamRules and task-only advisors inside the performative loop (SPEC C, with SPEC D).
+"""TeamRules and task-only advisors inside the performative loop, retrained on what the firm sees.
 
 Neither paper runs the advisors of the TeamRules paper inside the loop of the
 performative-collaboration paper. This study does, with
@@ -11,7 +11,7 @@ reconciliation costs α. Every advisor may explore (offer its own answer on a
 share of cases where its policy is silent), so silence is a state the data can
 leave, not an absorbing one.
 
-It answers SPEC C's questions over datasets × expert behaviours × α ×
+It asks where the loop goes, over datasets × expert behaviours × α ×
 advisors × audit share ρ × initial quality u_0 × replicates:
 
 - per run (``summary.json``'s ``runs``): the final model utility u (the
@@ -44,8 +44,13 @@ import pandas as pd
 
 from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.errors import ConfigError, check_choice, check_number, check_probability
+from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
+
+# the scenario contract's option help and printed summary (re-exported)
+from hmlsim.scenarios._performative_text import HELP as HELP
+from hmlsim.scenarios._performative_text import headline as headline
 from hmlsim.seeding import derive_seed
 
 log = logging.getLogger(__name__)
@@ -148,32 +153,6 @@ class Config:
             "spiral_margin", self.spiral_margin, minimum=0.0, strict_minimum=True, maximum=1.0
         )
 
-
-#: what each option means (``hmlsim run performative_advisors --help``)
-HELP: dict[str, str] = {
-    "datasets": "data sets, comma-separated: heart, fico, hr",
-    "advisors": "advisor types trained in each context",
-    "decisions": "expert decision behaviours: difficulty, group",
-    "confidence": "expert confidence behaviour: accuracy or group",
-    "alphas": "reconciliation costs α of a contradiction",
-    "audit_shares": "audit shares ρ: share of cases whose truth reaches the firm",
-    "audit_delay": "epochs before an audited outcome reaches the firm",
-    "audit_history": "train also on audited cases of epochs older than the window",
-    "initial_qualities": "accuracy of the labels the firm's first model is trained on",
-    "replicates": "repetitions of every context",
-    "epochs": "deployment epochs per run",
-    "cases_per_epoch": "cases the experts decide per epoch",
-    "n_experts": "expert agents",
-    "n_iter": "annealing iterations per TeamRules fit",
-    "exploration": "share of cases on which a silent advisor still offers its answer",
-    "trust_rate": "log-odds trust change per audited piece of advice (0: static experts)",
-    "annealing_targets": "what the annealing scores against: belief (SPEC D) or decisions",
-    "epsilon": "tolerance of Φ(u) − u for a stable point",
-    "patience": "epochs on the line for a stable point",
-    "spiral_margin": "fall of u from the first epoch that counts as spiralling down",
-    "fico_path": "FICO HELOC file (else HMLSIM_FICO_PATH or ../shared/data)",
-    "seed": "master seed of every run",
-}
 
 QUICK: dict[str, Any] = {
     "datasets": ("heart", "hr"),
@@ -323,23 +302,26 @@ def _grid(config: Config, datasets: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def missing_data(config: Config) -> str | None:
+    """Why this configuration cannot run here (FICO asked for without its file), or None."""
+    from hmlsim.scenarios._teamrules_common import missing_fico
+
+    return missing_fico(config.datasets, config.fico_path)
+
+
 def run(config: Config) -> ScenarioResult:
     """Run every advisor in every context; paths, run records, learning maps."""
-    from tqdm.auto import tqdm
-
     fico = fico_file(config)
     notes = []
     datasets = list(config.datasets)
     if "fico" in datasets and fico is None:
         datasets.remove("fico")
-        notes.append(
-            "FICO skipped: no file (set fico_path or HMLSIM_FICO_PATH, or put "
-            "heloc_dataset_v1.csv in ../shared/data)"
-        )
+        notes.append(missing_data(config))
+        log.warning(notes[-1])
     paths, records = [], []
     grid = _grid(config, datasets)
-    for point in tqdm(grid, desc="performative_advisors", unit="run", disable=None):
-        log.info("run %s", point)
+    for point in steps(grid, Path(__file__).stem):
+        log.info("run %s", ", ".join(f"{k} {v}" for k, v in point.items()))
         path, record = run_one(
             config,
             **point,
@@ -443,30 +425,6 @@ def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return checks
-
-
-def headline(summary: dict[str, Any]) -> str:
-    """A short readable account of the study (the command line prints it)."""
-    runs = pd.DataFrame(summary["runs"])
-    lines = [f"{len(runs)} runs on {', '.join(summary['datasets'])}", *summary["notes"]]
-    for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
-        gain = group["final_team_utility"] - group["final_human_utility"]
-        states = ", ".join(f"{n} {state}" for state, n in group["end_state"].value_counts().items())
-        lines.append(
-            f"  {advisor:<10} ρ={rho:<5g} final u {group['final_model_utility'].mean():.3f}, "
-            f"Φ(u) {group['final_team_utility'].mean():.3f} ({gain.mean():+.3f} vs human), "
-            f"advising {group['final_advising_rate'].mean():.2f}, "
-            f"silent {int(group['silent_since'].notna().sum())}/{len(group)}; {states}"
-        )
-    checks = summary.get("checks", [])
-    if checks:
-        kept = sum(c["keeps_advising"] for c in checks)
-        above = sum(c["team_at_or_above_human"] for c in checks)
-        lines.append(
-            f"  audited TR: advising at the end in {kept}/{len(checks)} runs, "
-            f"team at or above the human (within SE) in {above}/{len(checks)}"
-        )
-    return "\n".join(lines)
 
 
 def summarise_store(store: str | Path, config: Config | None = None) -> ScenarioResult:

@@ -18,7 +18,14 @@ from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.scenarios import _teamrules_common as common
 from hmlsim.scenarios import teamrules_value
 
-__all__ = ["QUICK", "Config", "plot", "run"]
+__all__ = ["HELP", "QUICK", "Config", "headline", "missing_data", "plot", "run"]
+
+HELP = {
+    **teamrules_value.HELP,
+    "alphas": "costs α of a contradiction, in units of the decision loss, each >= 0, "
+    "comma-separated (Appendix C.1: 0.6 to 1)",
+}
+missing_data = teamrules_value.missing_data
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,24 @@ def run(config: Config) -> ScenarioResult:
             ["dataset", "decision", "variant", "alpha"],
         )
     return result
+
+
+def headline(summary: dict) -> str:
+    """Figure 2's summary at these α, and how often TR and task-only still advise."""
+    from hmlsim.experiments.summary_table import mean_se, text_table
+
+    lines = [teamrules_value.headline(summary, paper="Appendix C.1")]
+    rows = [
+        {"context": context, "advisor": variant, **{f"α = {a}": mean_se(v) for a, v in by.items()}}
+        for dataset, by_decision in summary.get("advising_rate", {}).items()
+        for decision, by_variant in by_decision.items()
+        for variant, by in by_variant.items()
+        for context in [f"{dataset}/{decision}"]
+    ]
+    if rows:
+        lines += ["Advising rate, the share of cases advised (paper: TR mostly silent):"]
+        lines.append(text_table(rows))
+    return "\n".join(lines)
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:

@@ -43,7 +43,9 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import EXPERTISE_VARIANT, HUMAN, PAPER_VARIANTS, VARIANTS
+from hmlsim.experiments.progress import progress
 from hmlsim.experiments.scenario import ScenarioResult
+from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
 from hmlsim.scenarios import _teamrules_common as common
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ class Config:
         common.check_run_size(self)
 
 
+HELP = common.HELP
+
 QUICK = {
     "datasets": ("heart",),
     "decisions": ("difficulty+accuracy",),
@@ -117,30 +121,34 @@ def run(config: Config) -> ScenarioResult:
     """Train and evaluate every variant in every context; tables, summary and claims."""
     datasets, skipped = common.available_datasets(config.datasets, config.fico_path)
     frames, extras = [], []
-    for dataset in datasets:
-        for split_seed in config.split_seeds:
-            ds = common.load_context_data(dataset, split_seed, config.fico_path)
-            shared = common.split_fits(
-                ds, config, common.run_seed(config.seed, ds.name, "split", split_seed)
-            )
-            for decision in config.decisions:
-                seed = common.run_seed(config.seed, ds.name, decision, split_seed)
-                expert = common.behaviour_expert(ds, decision, seed)
-                context = {"dataset": ds.name, "decision": decision, "split_seed": split_seed}
-                log.info("run %s", context)
-                table, extra = common.run_context(
-                    ds,
-                    expert,
-                    alphas=config.alphas,
-                    variants=config.variants,
-                    expert_draws=config.expert_draws,
-                    params=common.advisor_params(config),
-                    seed=seed,
-                    context=context,
-                    shared=shared,
+    total = len(datasets) * len(config.split_seeds) * len(config.decisions)
+    with progress(total, Path(__file__).stem, unit="run") as bar:
+        for dataset in datasets:
+            for split_seed in config.split_seeds:
+                ds = common.load_context_data(dataset, split_seed, config.fico_path)
+                shared = common.split_fits(
+                    ds, config, common.run_seed(config.seed, ds.name, "split", split_seed)
                 )
-                frames.append(table)
-                extras.append({**context, **extra})
+                for decision in config.decisions:
+                    seed = common.run_seed(config.seed, ds.name, decision, split_seed)
+                    expert = common.behaviour_expert(ds, decision, seed)
+                    context = {"dataset": ds.name, "decision": decision, "split_seed": split_seed}
+                    log.info("run %s", context)
+                    bar.set_postfix_str(f"{ds.name}, {decision}, split {split_seed}")
+                    table, extra = common.run_context(
+                        ds,
+                        expert,
+                        alphas=config.alphas,
+                        variants=config.variants,
+                        expert_draws=config.expert_draws,
+                        params=common.advisor_params(config),
+                        seed=seed,
+                        context=context,
+                        shared=shared,
+                    )
+                    frames.append(table)
+                    extras.append({**context, **extra})
+                    bar.update(1)
     values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     runs = pd.DataFrame.from_records(extras)
     summary = summarize_value(values, runs, config)
@@ -153,6 +161,65 @@ def run(config: Config) -> ScenarioResult:
         tables={"values": values, "runs": runs},
         artifacts={"alphas": tuple(config.alphas)},
     )
+
+
+def missing_data(config: Config) -> str | None:
+    """Why this configuration cannot run here (FICO asked for without its file), or None."""
+    return common.missing_fico(config.datasets, config.fico_path)
+
+
+#: the claims of :func:`check_claims` as the printed summary heads them
+CLAIM_WORDS = {
+    "tr_best_within_se": "TR adds most",
+    "tr_not_below_human": "TR >= human",
+    "task_only_diminishes_at_max_alpha": "task-only < human at top α",
+}
+
+
+def headline(summary: dict, paper: str = "Figure 2") -> str:
+    """Added value of TR and task-only per context and α; the claims; accuracies vs the paper's."""
+    from hmlsim.reproduce.claims import HUMAN_ACCURACY, TASK_ONLY_ACCURACY
+
+    lines = [f"  {note}" for note in summary.get("skipped", {}).values()]
+    if not summary.get("contexts"):
+        return "\n".join([*lines, "  no data set could run"])
+    runs = summary["runs_per_context"]
+    rows = []
+    for key in summary["contexts"]:
+        for variant, by_alpha in summary["added_value"][key].items():
+            if variant in (TR, "Task-only"):
+                cells = {f"α = {a}": mean_se(v) for a, v in by_alpha.items()}
+                rows.append({"context": key, "advisor": variant, **cells})
+    lines += [
+        f"Value added over the human alone, HDL − TTL ({over_runs(runs)}; paper: {paper}):",
+        text_table(rows),
+        "The paper's claims, held here? TR adds the most value of the paper's advisors at "
+        "every α (within SE);\n  TR never falls below the human alone (within SE); task-only "
+        "falls below the human alone at the largest α:",
+        text_table(
+            [
+                {"context": k, **{w: number(c.get(name)) for name, w in CLAIM_WORDS.items()}}
+                for k, c in summary["claims"].items()
+            ]
+        ),
+        "Accuracies beside the paper's (Figure 2's caption):",
+    ]
+    rows = []
+    for dataset, by_decision in summary["human_accuracy"].items():
+        task = summary.get("task_only_test_accuracy", {}).get(dataset)
+        for decision, stats in by_decision.items():
+            bias = common.behaviour_parts(decision)[0]
+            rows.append(
+                {
+                    "context": _context_key(dataset, decision),
+                    "human": mean_se(stats),
+                    "paper human": number(HUMAN_ACCURACY.get((dataset, bias)), 2),
+                    "task-only": mean_se(task),
+                    "paper task-only": number(TASK_ONLY_ACCURACY.get(dataset), 2),
+                }
+            )
+    lines.append(text_table(rows))
+    return "\n".join(lines)
 
 
 def _context_key(dataset: str, decision: str) -> str:
