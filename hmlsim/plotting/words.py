@@ -50,7 +50,8 @@ def spread_note(runs: int | Iterable[int]) -> str:
     Parameters
     ----------
     runs : int or iterable of int
-        The number of runs behind each point of the figure.
+        The number of runs behind each point of the figure (0 for a point
+        without data, which is left out).
 
     Returns
     -------
@@ -58,9 +59,9 @@ def spread_note(runs: int | Iterable[int]) -> str:
         ``"1 run, no SE"`` when every point is one run, else ``"mean ± SE over
         n runs"`` (a range of n when the points differ).
     """
-    counts = sorted({int(n) for n in ([runs] if isinstance(runs, int) else runs)})
+    counts = sorted({int(n) for n in ([runs] if isinstance(runs, int) else runs)} - {0})
     if not counts or counts[-1] <= 1:
         return "1 run, no SE"
-    low, high = max(counts[0], 1), counts[-1]
+    low, high = counts[0], counts[-1]
     shown = f"{high}" if low == high else f"{low}–{high}"
     return f"mean ± SE over {shown} runs"
