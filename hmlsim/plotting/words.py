@@ -31,6 +31,7 @@ COLUMN_WORDS = {
     "team_utility": "team utility Φ(u)",
     "noise": "noise on the ADB parameters (SD of the log-factor)",
     "audit_share": "audited share ρ",
+    "initial_quality": "initial model quality",
     "epoch": "deployment epoch",
     "variant": "advisor",
     "advisor": "advisor",
