@@ -150,3 +150,33 @@ def test_fixed_points_plot_reads_cleanly(tmp_path, monkeypatch, capsys):
         status = main(["fixed-points", "--points", points, "--tilt", "0.98", "--plot", "phi"])
     assert status == 0 and "phi.png" in found
     assert not any(found.values()), "\n" + format_problems(found)
+
+
+def test_figure2_panels_follow_the_paper_and_read_cleanly():
+    """The full Figure-2 grid (as ``hmlsim reproduce`` draws it): paper's order, words, no SE."""
+    import itertools
+
+    import pandas as pd
+
+    from hmlsim.advisors import VARIANTS
+    from hmlsim.scenarios._teamrules_common import BEHAVIOURS
+    from hmlsim.scenarios.teamrules_value import EXPERTISE_LABEL, value_added_figure
+
+    rng = np.random.default_rng(0)
+    grid = itertools.product(["hr", "fico", "heart"], BEHAVIOURS[::-1], VARIANTS, [0.0, 0.25, 0.5])
+    values = pd.DataFrame(
+        [
+            {"dataset": d, "decision": b, "variant": v, "alpha": a, "group": "all"}
+            for d, b, v, a in grid
+        ]
+    ).assign(added_value=lambda t: rng.normal(0.05, 0.02, len(t)))
+    fig = value_added_figure(values, "Figure 2")
+    assert check_figure(fig) == []
+    titles = [ax.get_title() for ax in fig.axes]
+    assert [t.split(" · ")[0] for t in titles[::3]] == ["heart", "fico", "hr"]
+    assert titles[0].startswith("heart · difficulty-biased decisions,\ngroup-biased confidence")
+    assert "group-biased decisions" in titles[1] and "accuracy-biased confidence" in titles[2]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == [*VARIANTS[:-1], EXPERTISE_LABEL]
+    assert fig.axes[0].get_ylabel() == "value added over the human alone\n(1 run, no SE)"
+    assert not [c for ax in fig.axes for c in ax.collections]  # no band claims an SE

@@ -37,8 +37,17 @@ def _played(paths: pd.DataFrame) -> pd.DataFrame:
     return paths[paths["epoch"] >= 1]
 
 
+def _in_order(values: Any, order: tuple[str, ...]) -> list[str]:
+    present = set(values)
+    return [v for v in order if v in present] + sorted(present - set(order))
+
+
 def _facets(paths: pd.DataFrame) -> tuple[list[str], list[str]]:
-    return sorted(paths["advisor"].unique()), sorted(paths["dataset"].unique())
+    """Advisors and datasets in the TeamRules paper's order (TR first; heart, FICO, HR)."""
+    from hmlsim.advisors import VARIANTS
+    from hmlsim.scenarios._teamrules_common import DATASETS
+
+    return _in_order(paths["advisor"], VARIANTS), _in_order(paths["dataset"], DATASETS)
 
 
 def _limits(paths: pd.DataFrame) -> tuple[float, float]:
@@ -191,6 +200,8 @@ def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
         style=audit,
         col="advisor",
         row="dataset",
+        col_order=_facets(played)[0],
+        row_order=_facets(played)[1],
         kind="line",
         markers=True,
         errorbar="se",
@@ -204,7 +215,9 @@ def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
         ax.set_ylim(-0.02, 1.02)
     pooled = [words(c) for c in ("decision", "alpha", "initial_quality") if played[c].nunique() > 1]
     note = spread_note(runs) + (f"; {', '.join(pooled)} pooled" if pooled else "")
-    grid.figure.suptitle(f"How much each advisor advises, epoch by epoch ({note})", y=1.02)
+    grid.figure.suptitle(
+        f"How much each advisor advises, epoch by epoch\n({note})", y=1.0, va="bottom"
+    )
     grid.figure.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(grid.figure)
     return out
