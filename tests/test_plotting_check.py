@@ -1,9 +1,11 @@
 """The figure checker: it flags bad figures, and every scenario's --quick figures pass it.
 
-The scenario runs take (2 loaded cores, commit of this test): dynamics_grid 2 s,
-discretion_robustness 10 s, teamrules_value 8 s, teamrules_prohibitive 15 s,
-case_study 16 s, asymmetric_loss 27 s, knapsack_study 36 s, performative_advisors
-38 s; the last two are marked slow.
+Each scenario runs at its ``QUICK`` size and every figure it saves is checked
+(:func:`hmlsim.plotting.check.capture_figures`). Measured on the 2-core machine
+under load 13–17 (commit 354f317, ``--durations``): dynamics_grid 0.5 s,
+teamrules_value 5 s, teamrules_prohibitive 6 s, discretion_robustness 6 s,
+case_study 9 s, asymmetric_loss 19 s; knapsack_study 58 s and
+performative_advisors 81 s (30 s and 48 s at a lighter load) are marked slow.
 """
 
 from __future__ import annotations
