@@ -16,6 +16,10 @@
 :meth:`Figure.savefig`), so a test can run a scenario and check each figure it
 wrote.
 
+Extents are matplotlib's axis-aligned boxes (:meth:`~matplotlib.text.Text.get_window_extent`
+with the figure's renderer), so a rotated label counts with its whole box, and
+a line counts wherever its vertices and segments run (NaN gaps are joined).
+
 Examples
 --------
 >>> from matplotlib.figure import Figure
