@@ -182,3 +182,12 @@ def test_figure2_panels_follow_the_paper_and_read_cleanly():
     assert labels == [*VARIANTS[:-1], EXPERTISE_LABEL]
     assert fig.axes[0].get_ylabel() == "value added over the human alone\n(1 run, no SE)"
     assert not [c for ax in fig.axes for c in ax.collections]  # no band claims an SE
+
+
+@pytest.mark.parametrize("name", ["check", "words", "axes"])
+def test_the_examples_of_the_plotting_modules_are_true(name):
+    import doctest
+
+    module = importlib.import_module(f"hmlsim.plotting.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
