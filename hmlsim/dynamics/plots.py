@@ -31,6 +31,11 @@ MARKERS = {
     "semi-stable": ("o", "left"),
     "neutral": ("D", "full"),
 }
+#: indices into seaborn's colour-blind palette for the cobweb paths: no blue (Φ's
+#: colour) and no second orange, so that neighbouring paths differ in hue
+PATH_COLOURS = (1, 2, 4, 5, 9, 8)
+#: shades of the basin strip (greys: no basin looks like a path)
+BASIN_SHADES = ("0.55", "0.8", "0.35", "0.68")
 
 
 def cobweb_xy(
@@ -70,7 +75,7 @@ def plot_dynamics(
     epsilon: float = 0.01,
     show_basins: bool = True,
     title: str | None = None,
-    figsize: tuple[float, float] = (6.0, 6.4),
+    figsize: tuple[float, float] = (7.2, 5.6),
 ) -> Figure:
     """Φ, the learner's line, cobwebs from ``starts``, stable points and basins.
 
@@ -116,13 +121,17 @@ def plot_dynamics(
 
     with sns.axes_style("whitegrid"):
         fig = Figure(figsize=figsize, layout="constrained")
+        # one unit of utility is as long across as up: the 45° line is at 45°
+        aspect = 1.0 / (hi - lo)
         if show_basins:
             ax, strip = fig.subplots(2, 1, sharex=True, height_ratios=[12, 1])
+            strip.set_box_aspect(aspect / 12)  # as wide as the main panel
         else:
             ax, strip = fig.subplots(1, 1), None
+        ax.set_box_aspect(aspect)
         _draw_main(ax, phi, learner, report, starts, palette)
         if strip is not None:
-            _draw_basins(strip, report, palette)
+            _draw_basins(strip, report)
     if title:
         fig.suptitle(title)
     return fig
@@ -164,8 +173,20 @@ def _draw_main(
     for k, u0 in enumerate(starts):
         path: LearningPath = learning_path(phi, float(u0), learner=learner, epsilon=report.epsilon)
         x, y = cobweb_xy(path.utilities[:60], phi, learner)
-        colour = palette[(k + 1) % len(palette)]
-        ax.plot(x, y, color=colour, lw=0.9, alpha=0.8, label=f"path from {u0:.3g}")
+        colour = palette[PATH_COLOURS[k % len(PATH_COLOURS)]]
+        # a dot at the start, above the stable points: a path that starts next to
+        # one still shows
+        ax.plot(
+            x,
+            y,
+            color=colour,
+            lw=1.1,
+            marker="o",
+            ms=5,
+            markevery=[0],
+            zorder=6,
+            label=f"path from {u0:.3g}",
+        )
     seen: set[str] = set()
     for point in report.stable_points:
         marker, fill = MARKERS[point.kind]
@@ -174,7 +195,7 @@ def _draw_main(
             point.phi,
             marker=marker,
             fillstyle=fill,
-            ms=10,
+            ms=9,
             mew=1.6,
             color="black",
             ls="none",
@@ -196,12 +217,14 @@ def _draw_main(
     ax.set_xlim(lo, hi)
     ax.set_ylim(0.0, 1.0)
     ax.set_ylabel("human+ML utility Φ(u)")
-    ax.set_aspect("auto")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
-def _draw_basins(strip: Axes, report: DynamicsReport, palette: Sequence[Any]) -> None:
-    """Colour each utility by the stable point or cycle its learning path reaches."""
+def _draw_basins(strip: Axes, report: DynamicsReport) -> None:
+    """Shade each utility by the stable point or cycle its learning path reaches.
+
+    Greys, so that no basin is taken for a path's colour.
+    """
     half = report.epsilon / 2
     strip.axvspan(*report.phi.domain, color="0.85", lw=0)
     targets = [
@@ -214,7 +237,7 @@ def _draw_basins(strip: Axes, report: DynamicsReport, palette: Sequence[Any]) ->
     for label, basin in targets:
         if not basin:
             continue
-        colour = palette[(k + 4) % len(palette)]
+        colour = BASIN_SHADES[k % len(BASIN_SHADES)]
         k += 1
         for n, (a, b) in enumerate(basin):
             strip.axvspan(

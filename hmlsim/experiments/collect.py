@@ -16,7 +16,7 @@ table that has those columns, whichever scenario produced it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +156,19 @@ def _sorted(values: Any) -> list:
         return sorted(values, key=str)
 
 
-def _facets(df: pd.DataFrame, row: str | None, col: str | None) -> tuple[list, list]:
-    rows = _sorted(df[row].unique()) if row else [None]
-    cols = _sorted(df[col].unique()) if col else [None]
+def _ordered(values: Any, order: Sequence | None) -> list:
+    """The values in ``order`` first (those present), then the rest in natural order."""
+    present = list(values)
+    first = [v for v in order or () if v in present]
+    return first + _sorted(v for v in present if v not in first)
+
+
+def _facets(
+    df: pd.DataFrame, row: str | None, col: str | None, order: Mapping[str, Sequence] | None = None
+) -> tuple[list, list]:
+    order = order or {}
+    rows = _ordered(df[row].unique(), order.get(row)) if row else [None]
+    cols = _ordered(df[col].unique(), order.get(col)) if col else [None]
     return rows, cols
 
 
@@ -171,6 +181,17 @@ def _subset(df: pd.DataFrame, row: str | None, r: Any, col: str | None, c: Any) 
     return df[mask]
 
 
+def _facet_title(column: str | None, value: Any) -> str:
+    """A facet's value; a number is named by its column ("tilt = 0.9"), a word stands alone."""
+    from hmlsim.plotting.words import words
+
+    if column is None:
+        return ""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return f"{words(column)} = {value:g}"
+    return str(value)
+
+
 def plot_value_added(
     df: pd.DataFrame,
     *,
@@ -181,12 +202,23 @@ def plot_value_added(
     row: str | None = None,
     baseline: float | None = 0.0,
     title: str | None = None,
+    order: Mapping[str, Sequence] | None = None,
 ) -> Figure:
     """Mean of ``y`` against ``x`` per ``hue`` with ±1 SE bands, faceted by ``row``/``col``.
 
     The mean and SE are over all rows sharing (row, col, hue, x), typically the
-    replicates of a sweep. ``baseline`` draws a dashed reference line (0 = the
-    human alone for added value); None draws none.
+    replicates of a sweep; the y label says which ("mean ± SE over 10 runs",
+    or "1 run, no SE" when every point is a single run, drawn without band).
+    ``baseline`` draws a dashed reference line (0 = the human alone for added
+    value); None draws none. Axis labels are the columns in words
+    (:func:`hmlsim.plotting.words.words`); with few swept values the x ticks
+    are those values.
+
+    Parameters
+    ----------
+    order : mapping of column to sequence, optional
+        The order of the rows, columns or lines of a column (for example the
+        paper's panel order); values not listed follow in natural order.
 
     Returns
     -------
@@ -198,14 +230,19 @@ def plot_value_added(
     ConfigError
         Naming a column that the table does not have.
     """
+    from hmlsim.plotting.axes import swept_x_axis
+    from hmlsim.plotting.words import spread_note, words
+
     _check_columns(df, [x, y, hue, col, row])
     by = [c for c in (row, col, hue) if c] + [x]
     stats = mean_se(df, y, by)
-    rows, cols = _facets(stats, row, col)
-    fig = Figure(figsize=(3.6 * len(cols) + 1.0, 3.0 * len(rows) + 0.6), layout="constrained")
+    rows, cols = _facets(stats, row, col, order)
+    fig = Figure(figsize=(3.6 * len(cols) + 1.0, 3.0 * len(rows) + 0.9), layout="constrained")
     axes = fig.subplots(len(rows), len(cols), squeeze=False, sharex=True, sharey=True)
-    hues = _sorted(stats[hue].unique()) if hue else [None]
+    hues = _ordered(stats[hue].unique(), (order or {}).get(hue)) if hue else [None]
     integer_x = pd.api.types.is_integer_dtype(stats[x])
+    single = len(np.unique(stats[x])) == 1
+    legend: dict[str, Any] = {}
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
             ax = axes[i][j]
@@ -216,36 +253,35 @@ def plot_value_added(
                 if line.empty:
                     continue
                 xs, mean, se = line[x].to_numpy(), line["mean"].to_numpy(), line["se"].to_numpy()
-                (drawn,) = ax.plot(
-                    xs,
-                    mean,
-                    LINESTYLES[k % len(LINESTYLES)],
-                    marker=MARKERS[k % len(MARKERS)],
-                    ms=4,
-                    label=str(h) if hue else y,
-                )
-                ax.fill_between(
-                    xs, mean - se, mean + se, color=drawn.get_color(), alpha=0.2, linewidth=0
-                )
+                style = {"marker": MARKERS[k % len(MARKERS)], "ms": 4}
+                label = str(h) if hue else words(y)
+                if single:  # one x: a point with its error bar (a band would draw nothing)
+                    drawn = ax.errorbar(xs, mean, yerr=se, ls="none", capsize=3, **style)[0]
+                else:
+                    (drawn,) = ax.plot(xs, mean, LINESTYLES[k % len(LINESTYLES)], **style)
+                    if (se > 0).any():
+                        ax.fill_between(
+                            xs, mean - se, mean + se, color=drawn.get_color(), alpha=0.2, lw=0
+                        )
+                drawn.set_label(label)
+                legend.setdefault(label, drawn)
             if baseline is not None:
                 ax.axhline(baseline, color="0.4", linestyle="--", linewidth=0.8)
-            parts = [f"{row} = {r}" if row else "", f"{col} = {c}" if col else ""]
-            ax.set_title(", ".join(p for p in parts if p), fontsize=9)
-            if integer_x:
-                ax.xaxis.get_major_locator().set_params(integer=True)
+            parts = [_facet_title(row, r), _facet_title(col, c)]
+            ax.set_title(" · ".join(p for p in parts if p), fontsize=9)
+            swept_x_axis(ax, stats[x].to_numpy(), integer=integer_x)
             if i == len(rows) - 1:
-                ax.set_xlabel(x)
+                ax.set_xlabel(words(x))
             if j == 0:
-                ax.set_ylabel(f"{y} (mean ± SE)")
+                ax.set_ylabel(f"{words(y)}\n({spread_note(stats['n'])})")
     if hue:
-        handles, labels = axes[0][0].get_legend_handles_labels()
         # below the panels: off the data, and clear of the figure's title
         fig.legend(
-            handles,
-            labels,
-            title=hue,
+            list(legend.values()),
+            list(legend),
+            title=words(hue),
             loc="outside lower center",
-            ncols=min(len(labels), 4),
+            ncols=min(len(legend), 4),
             fontsize=8,
         )
     if title:
@@ -281,6 +317,8 @@ def plot_stable_points(
     -------
     matplotlib.figure.Figure
     """
+    from hmlsim.plotting.words import words
+
     _check_columns(df, [by, y, hue, col])
     _, cols = _facets(df, None, col)
     fig = Figure(figsize=(3.8 * len(cols) + 1.0, 3.4), layout="constrained")
@@ -321,11 +359,13 @@ def plot_stable_points(
                     zorder=3,
                 )
         ax.set_xticks(range(len(groups)), [str(g) for g in groups], rotation=30, ha="right")
-        ax.set_xlabel(by)
-        ax.set_title(f"{col} = {c}" if col else "", fontsize=9)
-    axes[0].set_ylabel(y)
+        ax.set_xlabel(words(by))
+        ax.set_title(_facet_title(col, c), fontsize=9)
+    axes[0].set_ylabel(f"{words(y)}\n(dots: runs; bar: mean ± SE)")
     if hue:
-        fig.legend(title=hue, loc="outside lower center", ncols=min(len(hues), 4), fontsize=8)
+        fig.legend(
+            title=words(hue), loc="outside lower center", ncols=min(len(hues), 4), fontsize=8
+        )
     if title:
         fig.suptitle(title)
     return fig

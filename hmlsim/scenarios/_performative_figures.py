@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 
 _RUN = "run_seed"
+#: the columns that tell one run from another within a dataset × advisor panel: runs
+#: share their seed across audit shares and advisors (common random numbers)
+_RUN_KEYS = ("decision", "alpha", "audit_share", "initial_quality", "repetition", _RUN)
 
 
 def _pyplot():
@@ -34,8 +37,17 @@ def _played(paths: pd.DataFrame) -> pd.DataFrame:
     return paths[paths["epoch"] >= 1]
 
 
+def _in_order(values: Any, order: tuple[str, ...]) -> list[str]:
+    present = set(values)
+    return [v for v in order if v in present] + sorted(present - set(order))
+
+
 def _facets(paths: pd.DataFrame) -> tuple[list[str], list[str]]:
-    return sorted(paths["advisor"].unique()), sorted(paths["dataset"].unique())
+    """Advisors and datasets in the TeamRules paper's order (TR first; heart, FICO, HR)."""
+    from hmlsim.advisors import VARIANTS
+    from hmlsim.scenarios._teamrules_common import DATASETS
+
+    return _in_order(paths["advisor"], VARIANTS), _in_order(paths["dataset"], DATASETS)
 
 
 def _limits(paths: pd.DataFrame) -> tuple[float, float]:
@@ -96,7 +108,8 @@ def _panels(plt, played: pd.DataFrame) -> tuple[Any, list[tuple[Any, list[pd.Dat
             ax.set_xlabel("model utility u")
             ax.set_ylabel("team utility Φ(u)")
             cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
-            panels.append((ax, [run.sort_values("epoch") for _, run in cell.groupby(_RUN)]))
+            keys = [k for k in _RUN_KEYS if k in cell.columns]
+            panels.append((ax, [run.sort_values("epoch") for _, run in cell.groupby(keys)]))
     return fig, panels
 
 
@@ -164,30 +177,47 @@ def plot_start_end(paths: pd.DataFrame, out: Path) -> Path:
 
 
 def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
-    """The policy's advising rate over epochs (mean over runs), per dataset × advisor."""
+    """The policy's advising rate over epochs, per dataset (rows) × advisor (columns).
+
+    A line per audit share: the mean over the runs of the panel with a ±1 SE
+    band; the title says how many runs each point pools (and "1 run, no SE"
+    when there is one), and which contexts are pooled.
+    """
     import seaborn as sns
 
+    from hmlsim.plotting.words import spread_note, words
+
     plt = _pyplot()
-    played = _played(paths).assign(audit=lambda t: "ρ = " + t["audit_share"].map("{:g}".format))
+    audit = words("audit_share")  # the column's name is the legend's title
+    played = _played(paths)
+    played = played.assign(**{audit: "ρ = " + played["audit_share"].map("{:g}".format)})
+    runs = played.groupby(["dataset", "advisor", audit, "epoch"]).size()
     grid = sns.relplot(
         data=played,
         x="epoch",
         y="policy_advising_rate",
-        hue="audit",
-        style="audit",
+        hue=audit,
+        style=audit,
         col="advisor",
         row="dataset",
+        col_order=_facets(played)[0],
+        row_order=_facets(played)[1],
         kind="line",
         markers=True,
         errorbar="se",
         height=2.6,
         aspect=1.2,
     )
-    grid.set_axis_labels("epoch", "advising rate (policy)")
+    grid.set_axis_labels(words("epoch"), "advising rate\n(advisor's policy)")
+    grid.set_titles(template="{row_name} · {col_name}")
     for ax in grid.axes.flat:
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(-0.02, 1.02)
-    grid.figure.suptitle("how much each advisor advises, epoch by epoch (mean ± SE)", y=1.02)
+    pooled = [words(c) for c in ("decision", "alpha", "initial_quality") if played[c].nunique() > 1]
+    note = spread_note(runs) + (f"; {', '.join(pooled)} pooled" if pooled else "")
+    grid.figure.suptitle(
+        f"How much each advisor advises, epoch by epoch\n({note})", y=1.0, va="bottom"
+    )
     grid.figure.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(grid.figure)
     return out

@@ -252,6 +252,18 @@ def behaviour_parts(behaviour: str) -> tuple[str, str]:
     return decision, confidence
 
 
+def behaviour_label(behaviour: str) -> str:
+    """Figure 2's behaviour in words, on two lines.
+
+    Examples
+    --------
+    >>> behaviour_label("difficulty+group")
+    'difficulty-biased decisions,\\ngroup-biased confidence'
+    """
+    decision, confidence = behaviour_parts(behaviour)
+    return f"{decision}-biased decisions,\n{confidence}-biased confidence"
+
+
 def behaviour_expert(ds, behaviour: str, seed: int):
     """The simulated expert of one behaviour (:data:`DECISIONS`) on a loaded dataset."""
     from hmlsim.behaviour import make_expert

@@ -215,6 +215,7 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     from matplotlib.figure import Figure
 
     from hmlsim.experiments.collect import save_figure
+    from hmlsim.plotting.words import spread_note
 
     summary = result.summary
     variants = [v for v in DISPLAY if v in summary["ttl"]]
@@ -234,11 +235,11 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
         yerr=[t["se"] for t in totals],
         fmt="k.",
         capsize=4,
-        label="total ± SE",
+        label="total ± SE" if summary["runs"] > 1 else "total",
     )
     ax.set_xticks(x, variants)
     lam0, lam1 = summary["loss_weights"]
     ax.set_ylabel(f"total team loss (λ0 = {lam0:g}, λ1 = {lam1:g})")
-    ax.set_title(f"Table 4: heart, α = {summary['alpha']:g}, {summary['runs']} runs")
+    ax.set_title(f"Table 4: heart, α = {summary['alpha']:g} ({spread_note(summary['runs'])})")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return [save_figure(fig, Path(out_dir) / "ttl.png")]

@@ -221,10 +221,16 @@ def headline(summary: dict) -> str:
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """``strategies.png``: per doctor, bars by variant and sex for the strategy metrics."""
+    """``strategies.png``: per doctor, bars by variant and sex for the strategy metrics.
+
+    The variants run down the y axis (their names never overlap), one row of
+    panels per doctor; error bars are the SE over runs (none for one run, and
+    the title says which).
+    """
     from matplotlib.figure import Figure
 
     from hmlsim.experiments.collect import save_figure
+    from hmlsim.plotting.words import spread_note, words
 
     table = result.tables["by_group"]
     alpha = table["alpha"].min()
@@ -232,21 +238,30 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     doctors = list(dict.fromkeys(table["doctor"]))
     variants = list(dict.fromkeys(table["variant"]))
     metrics = ("value_contribution", "advising_rate", "acceptance_rate", "advising_confidence")
-    fig = Figure(figsize=(3.2 * len(metrics), 2.8 * len(doctors) + 0.5), layout="constrained")
-    axes = fig.subplots(len(doctors), len(metrics), squeeze=False)
-    width = 0.8 / len(SEXES)
+    fig = Figure(
+        figsize=(2.8 * len(metrics) + 1.2, 0.32 * len(variants) * len(doctors) + 1.6),
+        layout="constrained",
+    )
+    axes = fig.subplots(len(doctors), len(metrics), squeeze=False, sharey=True)
+    height = 0.8 / len(SEXES)
+    y = np.arange(len(variants))[::-1]  # the first variant on top
+    runs = []
     for i, doctor in enumerate(doctors):
         for j, metric in enumerate(metrics):
             ax = axes[i][j]
             stats = common.across_runs(
                 table[table["doctor"] == doctor], ["variant", "group"], metric
             )
+            runs += list(stats["n"])
             for k, sex in enumerate(SEXES):
                 part = stats[stats["group"] == sex].set_index("variant").reindex(variants)
-                x = np.arange(len(variants)) + (k - 0.5) * width
-                ax.bar(x, part["mean"], width, yerr=part["se"], capsize=3, label=sex)
-            ax.set_xticks(np.arange(len(variants)), variants, fontsize=7)
-            ax.set_title(f"{doctor}: {metric.replace('_', ' ')}", fontsize=9)
-    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
-    fig.suptitle(f"Case study, heart, α = {alpha:g} (mean ± SE over runs)")
+                se = part["se"].where(part["n"] > 1)
+                ax.barh(y - (k - 0.5) * height, part["mean"], height, xerr=se, capsize=2, label=sex)
+            ax.axvline(0.0, color="0.4", lw=0.8)
+            ax.set_yticks(y, variants)
+            ax.set_title(f"{doctor.replace('_', ' ').title()}: {words(metric)}", fontsize=9)
+    fig.legend(
+        *axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8
+    )
+    fig.suptitle(f"Case study, heart, α = {alpha:g} ({spread_note(runs)})")
     return [save_figure(fig, Path(out_dir) / "strategies.png")]

@@ -246,57 +246,111 @@ def headline(summary: dict) -> str:
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """``value_added.png``: added value vs α per noise level (thick solid: gate, dashed: none).
+    """``value_added.png``: added value vs α per noise level, with and without the gate.
 
-    Each noise level has its own colour and marker.
+    Each noise level has its own colour and marker (the legend gives the
+    discretion model's AUC against that expert); with the robustness gate solid
+    and thick, drawn beneath, without it dashed: where the gate never switched
+    TR off the two coincide. With a single α the points of each noise level
+    are set side by side around it so that none hides another.
     """
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     from hmlsim.experiments.collect import MARKERS, save_figure
+    from hmlsim.plotting.axes import swept_x_axis
+    from hmlsim.plotting.words import spread_note, words
 
     values = result.tables["values"]
     advisors = values[values["variant"] != HUMAN]
     variants = list(dict.fromkeys(advisors["variant"]))
-    fig = Figure(figsize=(5.0 * len(variants) + 1.5, 3.8), layout="constrained")
-    axes = fig.subplots(1, len(variants), squeeze=False)[0]
+    fig = Figure(figsize=(4.6 * len(variants) + 0.6, 4.4), layout="constrained")
+    axes = fig.subplots(1, len(variants), squeeze=False, sharey=True)[0]
     auc = result.summary["discretion_auc"]
+    gates = {
+        True: ("-", 2.6, 0.55, "with the robustness gate"),
+        False: ("--", 1.2, 1.0, "without the gate"),
+    }
+    noises = sorted(advisors["noise"].unique())
+    alphas = np.unique(advisors["alpha"])
+    # one α: noise levels and gates side by side around it (else they would coincide)
+    step = (
+        max(0.25 * abs(float(alphas[0])), 0.05) / (2 * len(noises) + 1) if len(alphas) == 1 else 0
+    )
     for ax, variant in zip(axes, variants, strict=True):
         stats = common.across_runs(
             advisors[advisors["variant"] == variant], ["gate", "noise", "alpha"], "added_value"
         )
-        for i, noise in enumerate(sorted(stats["noise"].unique())):
+        for i, noise in enumerate(noises):
             colour, marker = f"C{i}", MARKERS[i % len(MARKERS)]
-            # the gate is drawn thicker beneath: where it never switches TR off, the two coincide
-            for gate, style, width in ((True, "-", 2.6), (False, "--", 1.2)):
+            for g, (gate, (style, width, alpha, _)) in enumerate(gates.items()):
                 line = stats[(stats["gate"] == gate) & (stats["noise"] == noise)]
                 if line.empty:
                     continue
                 line = line.sort_values("alpha")
-                label = f"noise {noise:g} (AUC {auc[f'{noise:g}']['mean']:.2f})" + (
-                    "" if gate else ", no gate"
-                )
+                xs = line["alpha"].to_numpy() + step * (2 * i + g - len(noises) + 0.5)
+                mean, se = line["mean"].to_numpy(), line["se"].to_numpy()
+                if len(xs) == 1:
+                    ax.errorbar(
+                        xs,
+                        mean,
+                        yerr=se,
+                        fmt=marker,
+                        color=colour,
+                        ms=6,
+                        capsize=3,
+                        mfc=colour if gate else "white",
+                        alpha=alpha,
+                    )
+                    continue
                 ax.plot(
-                    line["alpha"],
-                    line["mean"],
+                    xs,
+                    mean,
                     style,
                     color=colour,
                     marker=marker,
                     ms=4,
                     linewidth=width,
-                    alpha=0.55 if gate else 1.0,
-                    label=label,
+                    alpha=alpha,
                 )
-                ax.fill_between(
-                    line["alpha"],
-                    line["mean"] - line["se"],
-                    line["mean"] + line["se"],
-                    color=colour,
-                    alpha=0.12,
-                    linewidth=0,
-                )
+                if (se > 0).any():
+                    ax.fill_between(xs, mean - se, mean + se, color=colour, alpha=0.12, lw=0)
         ax.axhline(0.0, color="0.4", linewidth=0.8)
-        ax.set_xlabel("alpha")
-        ax.set_ylabel("added value (mean ± SE over runs)")
-        ax.set_title(f"{variant}: ADB drift, {result.summary['dataset']}", fontsize=9)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=7)
+        swept_x_axis(ax, advisors["alpha"])
+        ax.set_xlabel(words("alpha"))
+        ax.set_title(f"{variant} paired with experts whose ADB drifts", fontsize=9)
+    n_runs = advisors.groupby(["variant", "gate", "noise", "alpha"])["split_seed"].nunique()
+    axes[0].set_ylabel(f"{words('added_value')}\n({spread_note(n_runs)})")
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=f"C{i}",
+            marker=MARKERS[i % len(MARKERS)],
+            ls="none",
+            label=f"noise {noise:g} (AUC {auc[f'{noise:g}']['mean']:.2f})",
+        )
+        for i, noise in enumerate(noises)
+    ]
+    for gate, (style, width, alpha, name) in gates.items():
+        single = len(alphas) == 1
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                ls="none" if single else style,
+                lw=width,
+                alpha=alpha,
+                marker="o" if single else None,
+                mfc="0.3" if gate else "white",
+                label=name,
+            )
+        )
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8)
+    fig.suptitle(
+        f"Appendix C.5: {result.summary['dataset']}, "
+        + common.behaviour_label(result.summary["decision"]).replace("\n", " "),
+        fontsize=10,
+    )
     return [save_figure(fig, Path(out_dir) / "value_added.png")]

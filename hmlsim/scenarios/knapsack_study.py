@@ -492,8 +492,22 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     out_dir = Path(out_dir)
     art, alone = result.artifacts, result.summary.get("humans_alone")
+    ends = art["ends"]
+    ladder = ends[(ends.first_model == "ladder") & (ends.variant == "human+ML")]
+    loop_end = (
+        (float(ladder.model_utility.mean()), float(ladder.team_utility.mean()))
+        if len(ladder)
+        else None
+    )
     return [
-        plot_phi(art["phi"], art["phi_max"], alone, out_dir / "phi.png"),
+        plot_phi(
+            art["phi"],
+            art["phi_max"],
+            alone,
+            out_dir / "phi.png",
+            predictions=result.summary.get("predictions"),
+            loop_end=loop_end,
+        ),
         plot_paths(art["paths"], out_dir / "learning_paths.png"),
         plot_curve(art["curve"], alone, out_dir / "learning_curve.png"),
     ]

@@ -299,6 +299,10 @@ def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) ->
 def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
     """Added value vs α, ± SE over runs: rows datasets, columns behaviours, one line per advisor.
 
+    Panels and lines in the paper's order (datasets heart, FICO, HR; Figure 2's
+    behaviours; the paper's variants, then hmlsim's); the y label says what the
+    bands show (``1 run, no SE`` for a single run).
+
     Parameters
     ----------
     values : DataFrame
@@ -317,7 +321,15 @@ def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
     data = values[(values["group"] == "all") & (values["variant"] != HUMAN)]
     if alphas is not None:
         data = data[data["alpha"].round(6).isin([round(float(a), 6) for a in alphas])]
-    data = data.assign(variant=data["variant"].replace({EXPERTISE_VARIANT: EXPERTISE_LABEL}))
+    data = data.assign(
+        variant=data["variant"].replace({EXPERTISE_VARIANT: EXPERTISE_LABEL}),
+        decision=[common.behaviour_label(b) for b in data["decision"]],
+    )
+    order = {
+        "dataset": common.DATASETS,
+        "decision": [common.behaviour_label(b) for b in common.BEHAVIOURS],
+        "variant": [EXPERTISE_LABEL if v == EXPERTISE_VARIANT else v for v in VARIANTS],
+    }
     return plot_value_added(
         data,
         x="alpha",
@@ -327,15 +339,16 @@ def value_added_figure(values: pd.DataFrame, title: str, alphas=None):
         col="decision",
         baseline=0.0,
         title=title,
+        order=order,
     )
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
-    """``value_added.png``: added value vs α, ± SE over runs, one panel per context."""
+    """``value_added.png``: added value vs α (mean ± SE over runs), one panel per context."""
     from hmlsim.experiments.collect import save_figure
 
     values = result.tables.get("values")
     if values is None or values.empty:
         return []
-    fig = value_added_figure(values, "Value added over the human alone (mean ± SE over runs)")
+    fig = value_added_figure(values, "Value added over the human alone")
     return [save_figure(fig, Path(out_dir) / "value_added.png")]
