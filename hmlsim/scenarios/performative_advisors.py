@@ -51,7 +51,7 @@ from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
 # the scenario contract's option help and printed summary (re-exported)
 from hmlsim.scenarios._performative_text import HELP as HELP
 from hmlsim.scenarios._performative_text import headline as headline
-from hmlsim.seeding import derive_seed
+from hmlsim.seeding import derive_seed, make_rng
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ def assemble(
     Used by :func:`run` and to summarise a sweep's store (:func:`summarise_store`).
     """
     runs = pd.DataFrame(records)
-    maps = learning_maps(learning_paths)
+    maps = learning_maps(learning_paths, seed=config.seed)
     summary = {
         "datasets": datasets,
         "notes": notes,
@@ -376,8 +376,12 @@ def assemble(
     )
 
 
-def learning_maps(paths: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per advisor × context: the pooled learning map, its fixed points and basins."""
+def learning_maps(paths: pd.DataFrame, seed: int) -> list[dict[str, Any]]:
+    """Per advisor × context: the pooled learning map, its fixed points and basins.
+
+    Each map's bootstrap draws from ``seed`` and the map's advisor and context,
+    so the same runs and seed give the same standard errors.
+    """
     from hmlsim.dynamics import EmpiricalLearningMap, endpoints_by_start
 
     out = []
@@ -402,7 +406,7 @@ def learning_maps(paths: pd.DataFrame) -> list[dict[str, Any]]:
         else:
             try:
                 fitted = EmpiricalLearningMap.from_paths(runs)
-                entry["map"] = fitted.as_dict()
+                entry["map"] = fitted.as_dict(rng=make_rng(seed, "learning-map", *map(str, key)))
             except ConfigError as error:  # e.g. too few distinct utilities to bin
                 entry.update(map=None, note=f"no map: {error}")
         out.append(entry)
@@ -428,10 +432,16 @@ def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def summarise_store(store: str | Path, config: Config | None = None) -> ScenarioResult:
-    """The study's summary from a sweep's result store (tables ``learning_paths`` and ``runs``)."""
-    from hmlsim.experiments.collect import collect
+    """The study's summary from a sweep's result store (tables ``learning_paths`` and ``runs``).
 
-    config = config or Config()
+    Without ``config``, the report's bootstraps draw from the store's master seed
+    (its ``manifest.json``), so rebuilding a report gives the same numbers.
+    """
+    from hmlsim.experiments.collect import collect
+    from hmlsim.experiments.store import ResultStore
+
+    if config is None:
+        config = Config(seed=int(ResultStore(store).manifest()["spec"]["master_seed"]))
     paths = collect(store, "learning_paths")
     runs = collect(store, "runs")
     # the store's own columns, and the sweep's axis columns (Config fields), are not the runs'
