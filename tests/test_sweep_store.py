@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from hmlsim import cli
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.collect import collect, collect_summaries
 from hmlsim.experiments.store import ResultStore, annotate
-from hmlsim.experiments.sweep import SweepSpec, execute_run, plan_runs, run_sweep
+from hmlsim.experiments.sweep import SweepSpec, execute_run, load_spec, plan_runs, run_sweep
 
 TOY = "sweep_fixtures.toy"
 
@@ -132,3 +136,33 @@ def test_annotate_keeps_existing_axis_columns():
     assert out["offsets"].tolist() == [0.5, 0.5]
     assert out["pair"].tolist() == ["[1, 2]", "[1, 2]"]
     assert (out["seed"] == 42).all() and (out["replicate"] == 3).all()
+
+
+def _tree(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_store_refuses_another_spec_and_changes_nothing(tmp_path):
+    first = tmp_path / "a.toml"
+    first.write_text(f'scenario = "{TOY}"\nquick = true\nmaster_seed = 5\n[axes]\nr = [1.5, 2.5]\n')
+    second = tmp_path / "b.toml"
+    second.write_text(f'scenario = "{TOY}"\nquick = true\nmaster_seed = 5\n[axes]\nr = [3.2]\n')
+    store = tmp_path / "store"
+    assert cli.main(["sweep", str(first), "--out", str(store), "--no-progress"]) == 0
+    before = _tree(store)
+    with pytest.raises(ConfigError) as error:
+        run_sweep(load_spec(second), store, progress=False, source=second)
+    assert error.value.field == "out"
+    assert "axes.r is [1.5, 2.5] in the spec in" in str(error.value)
+    assert str(first) in str(error.value) and str(second) in str(error.value)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = cli.main(["sweep", str(second), "--out", str(store), "--no-progress"])
+    assert status == 2 and len(err.getvalue().strip().splitlines()) == 1
+    assert "a store resumes its own spec only" in err.getvalue()
+    assert _tree(store) == before  # the manifest and the runs are as they were
+    # another master seed is another spec too; the same spec resumes
+    with pytest.raises(ConfigError, match="master_seed is 5"):
+        run_sweep(dataclasses.replace(load_spec(first), master_seed=6), store, progress=False)
+    report = run_sweep(load_spec(first), store, progress=False, source=first)
+    assert (report.skipped, report.done) == (2, 0)

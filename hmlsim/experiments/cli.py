@@ -115,6 +115,7 @@ def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
         scheduler=args.scheduler,
         fmt=args.format,
         progress=not args.no_progress,
+        source=args.spec,
     )
     name = spec.name or spec.scenario
     print(

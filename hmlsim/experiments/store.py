@@ -80,6 +80,60 @@ def annotate(
     return table[first + [c for c in table.columns if c not in first]]
 
 
+def _first_difference(old: Any, new: Any, where: str = "") -> tuple[str, Any, Any] | None:
+    """The first key path at which two JSON values differ, with both values."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in [*old, *(k for k in new if k not in old)]:
+            found = _first_difference(
+                old.get(key), new.get(key), f"{where}.{key}" if where else str(key)
+            )
+            if found is not None:
+                return found
+        return None
+    return None if old == new else (where, old, new)
+
+
+def check_same_spec(root: str | Path, spec: Mapping[str, Any], source: str | None = None) -> None:
+    """Refuse to run ``spec`` into a store that was started with another spec.
+
+    A store belongs to the spec it was started with: it resumes that spec only.
+    Called before anything is written, so a refused sweep changes nothing.
+
+    Parameters
+    ----------
+    root : path
+        The store folder (may not exist yet: then any spec is accepted).
+    spec : mapping
+        The spec as :meth:`~hmlsim.experiments.sweep.SweepSpec.to_dict` gives it.
+    source : str, optional
+        The spec's file, named in the error.
+
+    Raises
+    ------
+    ConfigError
+        ``out``, naming the store's spec file and the first field that differs.
+    """
+    path = Path(root) / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        manifest = json.loads(path.read_text())
+        stored, stored_source = manifest["spec"], manifest.get("spec_file")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError("out", f"{root} holds an unreadable manifest.json ({error})") from None
+    found = _first_difference(stored, to_jsonable(dict(spec)))
+    if found is None:
+        return
+    where, old, new = found
+    theirs = f"the spec in {stored_source}" if stored_source else "the store's spec"
+    ours = f"in {source}" if source else "in this spec"
+    raise ConfigError(
+        "out",
+        f"{root} is the store of another sweep: {where} is {json.dumps(old)} in {theirs}, "
+        f"{json.dumps(new)} {ours}; a store resumes its own spec only (give another --out)",
+    )
+
+
 class ResultStore:
     """A folder of finished runs, failures and the manifest of a sweep.
 
@@ -116,13 +170,21 @@ class ResultStore:
         """``manifest.json`` of the store."""
         return self.root / "manifest.json"
 
-    def write_manifest(self, spec: Mapping[str, Any], tasks: Iterable[Any]) -> None:
-        """Record the spec and every planned run (key, replicate, seed, axis values)."""
+    def write_manifest(
+        self, spec: Mapping[str, Any], tasks: Iterable[Any], source: str | None = None
+    ) -> None:
+        """Record the spec, the file it came from and every planned run.
+
+        Each run is recorded with its key, replicate, seed and axis values.
+        """
         runs = [
             {"key": t.key, "replicate": t.replicate, "seed": t.seed, "axes": t.axis_values}
             for t in tasks
         ]
-        write_json(self.manifest_path, {"spec": dict(spec), "format": self.fmt, "runs": runs})
+        write_json(
+            self.manifest_path,
+            {"spec": dict(spec), "spec_file": source, "format": self.fmt, "runs": runs},
+        )
 
     def manifest(self) -> dict[str, Any]:
         """The manifest written by the last start of a sweep.

@@ -479,6 +479,7 @@ def run_sweep(
     backend: Any = None,
     fmt: str = "parquet",
     progress: bool = True,
+    source: str | Path | None = None,
 ) -> SweepReport:
     """Run every run of ``spec`` that ``out`` does not hold yet.
 
@@ -487,7 +488,8 @@ def run_sweep(
     spec : SweepSpec
         The sweep; validated fully (every Config built) before anything runs.
     out : path
-        The result store's folder (created if missing; resumed if present).
+        The result store's folder (created if missing; resumed if present, when
+        it was started with the same spec; another spec is refused).
     workers : int
         Local worker processes; 1 runs in this process.
     scheduler : str, optional
@@ -499,6 +501,9 @@ def run_sweep(
         File format of the per-run tables.
     progress : bool
         Show a progress bar (runs done, failures, ETA) on stderr.
+    source : path, optional
+        The spec's file, recorded in the manifest and named when another spec
+        is refused.
 
     Returns
     -------
@@ -507,11 +512,13 @@ def run_sweep(
     """
     from hmlsim.experiments.backends import LostWorkers, make_backend
     from hmlsim.experiments.progress import SweepProgress
-    from hmlsim.experiments.store import ResultStore
+    from hmlsim.experiments.store import ResultStore, check_same_spec
 
     tasks = plan_runs(spec)
+    source = None if source is None else str(source)
+    check_same_spec(out, spec.to_dict(), source)
     store = ResultStore(out, fmt=fmt)
-    store.write_manifest(spec.to_dict(), tasks)
+    store.write_manifest(spec.to_dict(), tasks, source)
     finished = store.done_keys()
     todo = [t for t in tasks if t.key not in finished]
     report = SweepReport(total=len(tasks), skipped=len(tasks) - len(todo))
