@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from hmlsim import __version__
-from hmlsim.errors import ConfigError, OneLineParser
+from hmlsim.errors import ConfigError, OneLineParser, os_error_line
 
 #: sub-command -> (module whose ``register`` adds its parser, line for ``hmlsim --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -111,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # `run`, `sweep` and `reproduce` stop cleanly themselves
         print(f"hmlsim {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a full disk, an unreadable file: one line, status 1
+        print(f"hmlsim {args.command}: error: {os_error_line(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -143,6 +143,19 @@ def check_writable_folder(field: str, folder: str | Path) -> Path:
     return folder
 
 
+def os_error_line(error: OSError) -> str:
+    """One line for a system error that stopped a command (a full disk, a file it cannot read).
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_error_line(OSError(errno.ENOSPC, "No space left on device", "out/runs.csv"))
+    'out/runs.csv: No space left on device'
+    """
+    why = error.strerror or str(error) or type(error).__name__
+    return f"{error.filename}: {why}" if error.filename else why
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line, with a "did you mean".
 

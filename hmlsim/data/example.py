@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hmlsim.outputs import atomic_path
+
 #: seed and size of the shipped file
 EXAMPLE_SEED = 14
 EXAMPLE_ROWS = 600
@@ -79,5 +81,6 @@ def example_table(n: int = EXAMPLE_ROWS, seed: int = EXAMPLE_SEED) -> pd.DataFra
 def write_example_table(path: str | Path | None = None) -> Path:
     """Write :func:`example_table` as CSV (default: over the shipped file) and return the path."""
     target = Path(path) if path is not None else example_dataset_toml().with_suffix(".csv")
-    example_table().to_csv(target, index=False, lineterminator="\n")
+    with atomic_path(target) as tmp:
+        example_table().to_csv(tmp, index=False, lineterminator="\n")
     return target

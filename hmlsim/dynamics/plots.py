@@ -266,16 +266,15 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> list[Path]:
     ...     [p.suffix for p in save_figure(Figure(), pathlib.Path(folder) / "fig.png")]
     ['.png', '.svg']
     """
+    from hmlsim.outputs import save_figure as save_atomically
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     stem = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ""} else path
     written = []
     if stem is path:
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-        written.append(path)
+        written.append(save_atomically(fig, path, dpi=dpi, bbox_inches="tight"))
         stem = path.with_suffix("")
     for suffix in (".png", ".svg"):
         target = stem.with_suffix(suffix) if stem.suffix == "" else Path(f"{stem}{suffix}")
-        fig.savefig(target, dpi=dpi, bbox_inches="tight")
-        written.append(target)
+        written.append(save_atomically(fig, target, dpi=dpi, bbox_inches="tight"))
     return written

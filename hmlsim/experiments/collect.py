@@ -372,8 +372,8 @@ def plot_stable_points(
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
-    """Write a figure to ``path`` (folders created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")  # nothing cut off: titles, legends
-    return path
+    """Write a figure to ``path`` atomically (folders created) and return the path."""
+    from hmlsim.outputs import save_figure as save_atomically
+
+    # bbox "tight": nothing cut off (titles, legends)
+    return save_atomically(fig, path, dpi=dpi, bbox_inches="tight")

@@ -35,7 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from hmlsim.errors import ConfigError, OneLineParser
+from hmlsim.errors import ConfigError, OneLineParser, os_error_line
+from hmlsim.outputs import atomic_path, write_text
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,7 @@ def to_jsonable(value: Any) -> Any:
 
 def write_json(path: Path, payload: Any) -> None:
     """Write ``payload`` as indented JSON atomically (temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    write_text(path, json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n")
 
 
 def write_result(
@@ -94,7 +92,8 @@ def write_result(
     write_json(written[1], result.summary)
     for name, table in result.tables.items():
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False)
+        with atomic_path(path) as tmp:
+            table.to_csv(tmp, index=False)
         written.append(path)
     plot = getattr(module, "plot", None)
     if plot is not None:
@@ -413,4 +412,10 @@ def headline(module: types.ModuleType, summary: dict[str, Any]) -> str:
 def script_entry(module_name: str) -> None:
     """Entry point for the thin wrappers in ``scenarios/``: run and exit."""
     module = importlib.import_module(module_name)
-    sys.exit(scenario_main(module, prog=f"{module_name.rsplit('.', 1)[-1]}.py"))
+    prog = f"{module_name.rsplit('.', 1)[-1]}.py"
+    try:
+        status = scenario_main(module, prog=prog)
+    except OSError as error:  # a full disk: one line, status 1
+        print(f"{prog}: error: {os_error_line(error)}", file=sys.stderr)
+        status = 1
+    sys.exit(status)

@@ -217,23 +217,27 @@ class ResultStore:
         tmp = self.runs_dir / f".tmp-{task.key}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        for name, table in outcome.tables.items():
-            table = annotate(
-                pd.DataFrame(table), task.key, task.replicate, task.seed, task.axis_values
+        try:
+            for name, table in outcome.tables.items():
+                table = annotate(
+                    pd.DataFrame(table), task.key, task.replicate, task.seed, task.axis_values
+                )
+                if self.fmt == "parquet":
+                    table.to_parquet(tmp / f"{name}.parquet", index=False)
+                else:
+                    table.to_csv(tmp / f"{name}.csv", index=False)
+            write_json(tmp / "summary.json", outcome.summary)
+            write_json(
+                tmp / "run.json",
+                {
+                    **_task_record(task),
+                    "elapsed_s": round(float(outcome.elapsed_s), 6),
+                    "format": self.fmt,
+                },
             )
-            if self.fmt == "parquet":
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
-            else:
-                table.to_csv(tmp / f"{name}.csv", index=False)
-        write_json(tmp / "summary.json", outcome.summary)
-        write_json(
-            tmp / "run.json",
-            {
-                **_task_record(task),
-                "elapsed_s": round(float(outcome.elapsed_s), 6),
-                "format": self.fmt,
-            },
-        )
+        except BaseException:  # a full disk, Ctrl-C: nothing of this run stays
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         try:
             os.replace(tmp, final)
         except OSError:  # already there (written by an earlier start): keep the first

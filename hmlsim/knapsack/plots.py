@@ -34,7 +34,9 @@ ALONE_STYLE = {"color": "black", "ls": ":", "lw": 1.2}
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    from hmlsim.outputs import save_figure
+
+    save_figure(fig, path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 

@@ -21,6 +21,7 @@ from hmlsim.advisors import HUMAN, VARIANTS
 from hmlsim.experiments.markdown import code_version, markdown_table
 from hmlsim.experiments.scenario import ScenarioResult, write_json
 from hmlsim.experiments.store import ResultStore
+from hmlsim.outputs import write_text
 from hmlsim.reproduce.claims import count_by_kind, headline, judge_ledger
 from hmlsim.reproduce.units import C1_ALPHAS, FIGURE2_ALPHAS, parse_unit
 from hmlsim.reproduce.verdicts import LEVEL, Claim
@@ -414,7 +415,7 @@ def write_report(
         lines += ["## Diagnoses of the deviations (written, with the experiments that check them)"]
         lines += ["", diagnoses.strip(), ""]
     report = out / "report.md"
-    report.write_text("\n".join(lines))
+    write_text(report, "\n".join(lines))
     return {"claims": out / "claims.json", "report": report, "verdicts": headline(claims)}
 
 

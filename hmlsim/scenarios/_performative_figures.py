@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hmlsim.outputs import save_figure
+
 _RUN = "run_seed"
 #: the columns that tell one run from another within a dataset × advisor panel: runs
 #: share their seed across audit shares and advisors (common random numbers)
@@ -84,7 +86,7 @@ def _finish(plt, fig, handles: list, title: str, out: Path) -> Path:
     )
     fig.suptitle(title, y=1.0)
     fig.tight_layout(rect=(0, 0.09, 1, 0.97))
-    fig.savefig(out, dpi=110, bbox_inches="tight")
+    save_figure(fig, out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out
 
@@ -218,7 +220,7 @@ def plot_advising_rate(paths: pd.DataFrame, out: Path) -> Path:
     grid.figure.suptitle(
         f"How much each advisor advises, epoch by epoch\n({note})", y=1.0, va="bottom"
     )
-    grid.figure.savefig(out, dpi=110, bbox_inches="tight")
+    save_figure(grid.figure, out, dpi=110, bbox_inches="tight")
     plt.close(grid.figure)
     return out
 
@@ -253,6 +255,6 @@ def plot_learning_maps(paths: pd.DataFrame, out: Path) -> Path | None:
         plt.close(fig)
         return None
     fig.tight_layout()
-    fig.savefig(out, dpi=110, bbox_inches="tight")
+    save_figure(fig, out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

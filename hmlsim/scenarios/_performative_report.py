@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.experiments.markdown import markdown_table
+from hmlsim.outputs import write_text
 
 BEGIN = "<!-- BEGIN generated findings -->"
 END = "<!-- END generated findings -->"
@@ -204,7 +205,7 @@ def update(doc: Path, section: str) -> None:
     """Replace the text between the markers of ``doc`` with ``section``."""
     text = doc.read_text()
     start, stop = text.index(BEGIN), text.index(END) + len(END)
-    doc.write_text(text[:start] + section + text[stop:])
+    write_text(doc, text[:start] + section + text[stop:])
 
 
 def main() -> None:

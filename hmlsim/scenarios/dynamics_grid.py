@@ -40,6 +40,7 @@ from hmlsim.errors import (
 )
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.experiments.summary_table import number, text_table
+from hmlsim.outputs import save_figure
 from hmlsim.seeding import make_rng
 
 log = logging.getLogger(__name__)
@@ -233,5 +234,5 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     fig.legend(loc="outside lower center", ncols=2, frameon=False)
     out = Path(out_dir) / "learning_path.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
+    save_figure(fig, out, dpi=120)
     return [out]
