@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from strict_json import load_strict
 
 from hmlsim.data import loaders
 from hmlsim.errors import ConfigError
@@ -87,7 +88,7 @@ def test_tiny_run_records_maps_and_figures(tmp_path, monkeypatch):
     names = {p.name for p in written}
     assert {"summary.json", "learning_paths.csv", "runs.csv", "traced_phi.png"} <= names
     assert {"start_end.png", "advising_rate.png"} <= names
-    saved = json.loads((tmp_path / "out" / "summary.json").read_text())
+    saved = load_strict(tmp_path / "out" / "summary.json")  # no NaN or Infinity
     assert len(saved["runs"]) == 8
 
 
@@ -190,7 +191,7 @@ def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "report over every run" in done.stdout
-    summary = json.loads((out / "report" / "summary.json").read_text())
+    summary = load_strict(out / "report" / "summary.json")
     assert len(summary["runs"]) == 2 * 2  # two sweep runs × audit shares {0, 0.1} of QUICK
     assert {r["initial_quality"] for r in summary["runs"]} == {0.6, 0.8}
     assert all(RUN_FIELDS <= set(r) for r in summary["runs"])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from strict_json import load_strict
 
 from hmlsim.data import loaders
 from hmlsim.errors import ConfigError
@@ -37,7 +38,8 @@ def _run_quick(name: str, out: Path, *extra: str) -> dict:
     assert (out / "config.json").is_file()
     config = json.loads((out / "config.json").read_text())
     assert config["scenario"] == name
-    return json.loads((out / "summary.json").read_text())
+    load_strict(out / "config.json")  # strict JSON: no NaN or Infinity (issue 23)
+    return load_strict(out / "summary.json")
 
 
 def test_scenarios_are_discovered_and_wrapped() -> None:

@@ -77,9 +77,56 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+#: the key under which :func:`write_json` gives the reason for each NaN or infinity it
+#: wrote as null
+NULL_REASONS = "null_reasons"
+
+
+def strict_jsonable(value: Any, where: str = "") -> tuple[Any, dict[str, str]]:
+    """``to_jsonable(value)`` with every NaN or infinity replaced by None.
+
+    Returns
+    -------
+    value : object
+        Strict JSON data (no NaN, no Infinity).
+    reasons : dict of str to str
+        The dotted path of each replaced number and what it was.
+
+    Examples
+    --------
+    >>> strict_jsonable({"a": [1.0, float("-inf")], "b": float("nan")})
+    ({'a': [1.0, None], 'b': None}, {'a.1': 'was -inf', 'b': 'was nan (not a number)'})
+    """
+    value = to_jsonable(value)
+    reasons: dict[str, str] = {}
+    if isinstance(value, float) and not math.isfinite(value):
+        reasons[where] = "was nan (not a number)" if math.isnan(value) else f"was {value}"
+        return None, reasons
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return value, reasons
+    out: dict | list = {} if isinstance(value, dict) else [None] * len(value)
+    for key, item in items:
+        out[key], inner = strict_jsonable(item, f"{where}.{key}" if where else str(key))
+        reasons.update(inner)
+    return out, reasons
+
+
 def write_json(path: Path, payload: Any) -> None:
-    """Write ``payload`` as indented JSON atomically (temp file, then rename)."""
-    write_text(path, json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n")
+    """Write ``payload`` as strict, indented JSON atomically (temp file, then rename).
+
+    A NaN or infinity is written as null; in a mapping, :data:`NULL_REASONS`
+    says what each was (``{"claims.x.shortfall": "was -inf"}``), so no
+    non-standard ``NaN`` or ``Infinity`` reaches the file.
+    """
+    data, reasons = strict_jsonable(payload)
+    if reasons and isinstance(data, dict):
+        data[NULL_REASONS] = {**data.get(NULL_REASONS, {}), **reasons}
+    text = json.dumps(data, indent=2, sort_keys=False, allow_nan=False)
+    write_text(path, text + "\n")
 
 
 def write_result(

@@ -464,14 +464,14 @@ def nested(stats: pd.DataFrame, keys: Sequence[str]) -> dict:
         for k in keys[:-1]:
             node = node.setdefault(_key(row[k]), {})
         node[_key(row[keys[-1]])] = {
-            "mean": _number(row["mean"]),
-            "se": _number(row["se"]) if int(row["n"]) else None,
+            "mean": finite_or_none(row["mean"]),
+            "se": finite_or_none(row["se"]) if int(row["n"]) else None,
             "n": int(row["n"]),
         }
     return result
 
 
-def _number(value: Any) -> float | None:
+def finite_or_none(value: Any) -> float | None:
     """A float for JSON, None for NaN (no value: e.g. an acceptance rate without advice)."""
     value = float(value)
     return value if np.isfinite(value) else None

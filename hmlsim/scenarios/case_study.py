@@ -167,11 +167,16 @@ def summarize(by_group: pd.DataFrame, shares: pd.DataFrame, config: Config) -> d
         ["doctor", "alpha", "variant"],
     )
     if {"TR", "Task-only"} <= set(config.variants):
-        ratio = {}
+        ratio, why = {}, {}
         for (doctor, alpha), part in overall.groupby(["doctor", "alpha"]):
             means = part.groupby("variant")["acceptance_rate"].mean()
-            ratio.setdefault(doctor, {})[f"{alpha:g}"] = float(means["TR"] / means["Task-only"])
+            value = common.finite_or_none(means["TR"] / means["Task-only"])
+            ratio.setdefault(doctor, {})[f"{alpha:g}"] = value
+            if value is None:  # an advisor that gave no advice has no acceptance rate
+                why[f"{doctor}/{alpha:g}"] = "no acceptance rate: an advisor gave no advice"
         summary["tr_over_task_only_acceptance"] = ratio
+        if why:
+            summary["tr_over_task_only_acceptance_null"] = why
     return summary
 
 

@@ -39,7 +39,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import EXPERTISE_VARIANT, HUMAN, PAPER_VARIANTS, VARIANTS
@@ -226,37 +225,75 @@ def _context_key(dataset: str, decision: str) -> str:
     return f"{dataset}/{decision}"
 
 
+#: the claims :func:`check_claims` judges, in the order of ``all_claims_hold``
+CLAIMS = ("tr_best_within_se", "tr_not_below_human", "task_only_diminishes_at_max_alpha")
+
+
 def check_claims(overall: pd.DataFrame) -> dict:
-    """The paper's Figure-2 claims for one context, from mean/se per (variant, α).
+    """The paper's Figure-2 claims for one context, from mean/se/n per (variant, α).
 
     - ``tr_best_within_se``: at every α, TR's mean + SE reaches every other
       paper variant's mean − SE (hmlsim's TR+expertise is not a rival here);
     - ``tr_not_below_human``: at every α, TR's mean + SE >= 0;
     - ``task_only_diminishes_at_max_alpha``: task-only's mean at the largest α < 0.
+
+    A claim that these runs cannot judge is ``None``, with the reason under
+    ``not_judged``: every claim needs at least two runs per cell (one run has
+    no standard error), the first a rival variant beside TR, the last task-only.
     """
     stats = overall.set_index(["variant", "alpha"])
     alphas = sorted(overall["alpha"].unique())
     others = [v for v in overall["variant"].unique() if v in PAPER_VARIANTS and v != TR]
-    out: dict = {}
     if TR not in overall["variant"].values:
-        return out
-    shortfall = []
-    for a in alphas:
-        tr_hi = stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]
-        best = max(
-            (stats.loc[(v, a), "mean"] - stats.loc[(v, a), "se"] for v in others), default=-np.inf
-        )
-        shortfall.append(best - tr_hi)
-    out["tr_best_within_se"] = bool(max(shortfall) <= 0)
-    out["tr_largest_shortfall"] = float(max(shortfall))
+        return {}
+    out: dict = {}
+    not_judged: dict[str, str] = {}
+    runs = int(overall["n"].min()) if "n" in overall and len(overall) else 0
+    if runs < 2:
+        one_run = f"{runs} run(s) per cell: no standard error to judge it by (give >= 2 runs)"
+        not_judged.update(dict.fromkeys(CLAIMS, one_run))
+    if not others:
+        not_judged.setdefault(CLAIMS[0], "TR is the only paper variant: no rival to compare")
+    if "Task-only" not in others:
+        not_judged.setdefault(CLAIMS[2], "task-only is not among the variants")
+    if others:
+        shortfall = []
+        for a in alphas:
+            tr_hi = stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]
+            best = max(stats.loc[(v, a), "mean"] - stats.loc[(v, a), "se"] for v in others)
+            shortfall.append(best - tr_hi)
+        out[CLAIMS[0]] = bool(max(shortfall) <= 0)
+        out["tr_largest_shortfall"] = float(max(shortfall))
     below = [-(stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]) for a in alphas]
-    out["tr_not_below_human"] = bool(max(below) <= 0)
+    out[CLAIMS[1]] = bool(max(below) <= 0)
     out["tr_min_added_value"] = float(min(stats.loc[(TR, a), "mean"] for a in alphas))
     if "Task-only" in others:
         top = stats.loc[("Task-only", alphas[-1])]
         out["task_only_added_value_at_max_alpha"] = float(top["mean"])
-        out["task_only_diminishes_at_max_alpha"] = bool(top["mean"] < 0)
+        out[CLAIMS[2]] = bool(top["mean"] < 0)
+    for claim in not_judged:
+        out[claim] = None
+    if not_judged:
+        out["not_judged"] = not_judged
     return out
+
+
+def all_claims_hold(claims: list[dict]) -> dict[str, bool | None]:
+    """Per claim over every context: False if any fails, True if all hold, else None.
+
+    None means some context could not judge it (see its ``not_judged``): a claim
+    nobody could judge does not pass.
+    """
+    verdicts = {}
+    for name in CLAIMS:
+        values = [c.get(name) for c in claims]
+        if any(v is False for v in values):
+            verdicts[name] = False
+        elif values and all(v is True for v in values):
+            verdicts[name] = True
+        else:
+            verdicts[name] = None
+    return verdicts
 
 
 def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) -> dict:
@@ -272,11 +309,7 @@ def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) ->
         adv = part[part["variant"] != HUMAN]
         summary["added_value"][key] = common.nested(adv, ["variant", "alpha"])
         summary["claims"][key] = check_claims(part)
-    claims = summary["claims"].values()
-    summary["all_claims_hold"] = {
-        name: bool(all(c.get(name, True) for c in claims))
-        for name in ("tr_best_within_se", "tr_not_below_human", "task_only_diminishes_at_max_alpha")
-    }
+    summary["all_claims_hold"] = all_claims_hold(list(summary["claims"].values()))
     human = common.human_rows(overall)
     human = human[human["alpha"] == human["alpha"].min()]
     summary["human_accuracy"] = common.nested(
