@@ -53,6 +53,21 @@ def derive_seed(master_seed: int, *key: Hashable) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+def check_seed(field: str, seed: object) -> None:
+    """Raise :class:`~hmlsim.errors.ConfigError` unless ``seed`` can seed a Generator.
+
+    Accepted: None, an integer >= 0 or a numpy Generator.
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        from hmlsim.errors import ConfigError
+
+        raise ConfigError(
+            field, f"expected a seed (an integer >= 0), a numpy Generator or None; got {seed!r}"
+        )
+
+
 def make_rng(seed: SeedLike = None, *key: Hashable) -> np.random.Generator:
     """Return a NumPy Generator for ``seed`` (and optionally a derived ``key``).
 
@@ -63,6 +78,7 @@ def make_rng(seed: SeedLike = None, *key: Hashable) -> np.random.Generator:
         if not key:
             return seed
         seed = int(seed.integers(2**63))
+    check_seed("rng", seed)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     return np.random.default_rng(derive_seed(int(seed), *key) if key else int(seed))

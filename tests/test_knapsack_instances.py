@@ -14,7 +14,7 @@ from hmlsim.knapsack.utility import economic_performance, random_fill, total_wei
 
 
 @settings(max_examples=25)
-@given(seed=st.integers(0, 2**32 - 1), n_items=st.integers(1, 20), n=st.integers(1, 30))
+@given(seed=st.integers(0, 2**32 - 1), n_items=st.integers(2, 20), n=st.integers(1, 30))
 def test_generator_constraints(seed, n_items, n):
     inst = generate_instances(n, np.random.default_rng(seed), n_items=n_items)
     assert inst.weights.shape == inst.values.shape == (n, n_items)

@@ -11,28 +11,40 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hmlsim import errors
 from hmlsim.errors import ConfigError
 
+#: the range of a loss weight λ: sums of losses over many cases stay finite, and a
+#: ratio λ1/λ0 of at most 10^12 keeps both classes' losses within float precision
+MIN_LOSS_WEIGHT, MAX_LOSS_WEIGHT, MAX_LOSS_RATIO = 1e-6, 1e6, 1e12
 
-def check_loss_weights(loss_weights: Sequence[float]) -> tuple[float, float]:
-    """Return (λ0, λ1) as floats, or raise ConfigError("loss_weights") unless both are > 0."""
+
+def check_loss_weights(
+    loss_weights: Sequence[float], fields: tuple[str, str] = ("loss_weights", "loss_weights")
+) -> tuple[float, float]:
+    """Return (λ0, λ1) as floats if each lies in [1e-6, 1e6], else raise ConfigError.
+
+    ``fields`` name λ0 and λ1 in the error (``("lambda0", "lambda1")`` for a scenario).
+    """
     try:
         lam0, lam1 = (float(v) for v in loss_weights)
     except (TypeError, ValueError):
         raise ConfigError(
-            "loss_weights", f"must be two numbers (λ0, λ1); got {loss_weights!r}"
+            fields[0], f"must be two numbers (λ0, λ1); got {loss_weights!r}"
         ) from None
-    if not (lam0 > 0 and lam1 > 0 and np.isfinite(lam0) and np.isfinite(lam1)):
-        raise ConfigError("loss_weights", f"both must be finite and > 0; got {loss_weights!r}")
+    for field, value in zip(fields, (lam0, lam1), strict=True):
+        errors.check_number(field, value, minimum=MIN_LOSS_WEIGHT, maximum=MAX_LOSS_WEIGHT)
+    if max(lam0, lam1) / min(lam0, lam1) > MAX_LOSS_RATIO:
+        raise ConfigError(fields[1], f"λ1/λ0 must lie within 1e±12; got {lam1!r}/{lam0!r}")
     return lam0, lam1
 
 
 def check_alpha(alpha: float) -> float:
-    """Return ``alpha`` as a float, or raise ConfigError("alpha") unless it is finite and >= 0."""
-    value = float(alpha)
-    if not (np.isfinite(value) and value >= 0):
-        raise ConfigError("alpha", f"must be a finite number >= 0; got {alpha!r}")
-    return value
+    """Return ``alpha`` as a float, or raise ConfigError("alpha") unless it lies in [0, 1].
+
+    See :func:`hmlsim.errors.check_alpha`.
+    """
+    return errors.check_alpha("alpha", alpha)
 
 
 def decision_loss(

@@ -33,7 +33,7 @@ from sklearn.preprocessing import StandardScaler
 from hmlsim.behaviour.expert import Expert
 from hmlsim.data.loaders import Dataset
 from hmlsim.data.splits import Split
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_count
 from hmlsim.seeding import SeedLike, make_rng
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,10 @@ def fit_discretion_model(
     -------
     DiscretionModel
     """
+    check_count("n_estimators", n_estimators, maximum=100_000)
+    check_count("max_depth", max_depth, maximum=64)
+    check_count("n_draws", n_draws, maximum=10_000)
+    check_count("eval_draws", eval_draws, maximum=10_000)
     gen = make_rng(rng)
     seeds = gen.integers(2**31, size=4)
     if advisor is None:

@@ -33,7 +33,7 @@ from hmlsim.behaviour.confidence import (
 )
 from hmlsim.data.loaders import Dataset
 from hmlsim.data.splits import Split
-from hmlsim.errors import ConfigError, check_choice, check_number
+from hmlsim.errors import ConfigError, check_choice, check_number, check_type
 from hmlsim.seeding import SeedLike, make_rng
 
 DECISIONS: tuple[str, ...] = ("difficulty", "group")
@@ -103,6 +103,7 @@ class Expert:
         h : ndarray of int
         c_human : ndarray of float
         """
+        check_type("split", split, Split, "a Split of a Dataset, such as ds.test")
         p = self.correct_probability(split)
         h = flip_decisions(split.y, p, make_rng(rng))
         return h, self.confidence_model.confidence(split, p)
@@ -142,6 +143,16 @@ class Expert:
         return dataclasses.replace(self, **params)
 
 
+#: the largest ADB noise: the SD of a log-factor; at 5 a parameter already moves by a
+#: factor up to e^20 (four SDs), beyond which the perturbed expert is not a person
+MAX_ADB_NOISE = 5.0
+
+
+def check_adb_noise(field: str, noise: object) -> float:
+    """An ADB noise level of :func:`perturb_adb`: a number in [0, :data:`MAX_ADB_NOISE`]."""
+    return check_number(field, noise, minimum=0.0, maximum=MAX_ADB_NOISE)
+
+
 def perturb_adb(expert: Expert, noise: float, rng: SeedLike = None) -> Expert:
     """A copy of ``expert`` whose ADB parameters are multiplied by log-normal noise.
 
@@ -156,8 +167,7 @@ def perturb_adb(expert: Expert, noise: float, rng: SeedLike = None) -> Expert:
         Standard deviation of the log-factor (0 returns an identical copy).
     rng : Generator or int, optional
     """
-    if noise < 0:
-        raise ConfigError("noise", f"must be >= 0, got {noise!r}")
+    noise = check_adb_noise("noise", noise)
     draws = make_rng(rng).standard_normal(len(ADB_PARAMS))
     params = {
         name: float(getattr(expert, name) * np.exp(noise * z))
@@ -220,6 +230,7 @@ def make_expert(
     -------
     Expert
     """
+    check_type("ds", ds, Dataset, "a Dataset (hmlsim.data.load_dataset)")
     spec = ds.spec
     threshold = spec.difficulty_threshold if threshold is None else threshold
     if confidence is None:

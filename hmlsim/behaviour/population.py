@@ -17,7 +17,7 @@ import pandas as pd
 from hmlsim.behaviour.accuracy import DifficultyModel
 from hmlsim.behaviour.expert import Expert, make_expert
 from hmlsim.data.loaders import Dataset
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_number
 from hmlsim.seeding import SeedLike, make_rng
 
 PARAMETERS: tuple[str, ...] = (
@@ -32,6 +32,16 @@ PARAMETERS: tuple[str, ...] = (
     "gamma",
     "beta",
 )
+
+#: the range of each bounded parameter: a number or (low, high) outside it is refused; a
+#: scipy distribution's draws are clipped into it
+BOUNDS: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(
+        ("easy_accuracy", "hard_accuracy", "inside_accuracy", "outside_accuracy", "threshold"),
+        (0.0, 1.0),
+    ),
+    "kappa": (-1.0, 1.0),
+}
 
 DEFAULT_DISTRIBUTIONS: dict[str, Any] = {
     "delta": (3.0, 7.0),
@@ -90,8 +100,9 @@ def sample_experts(
     distributions : mapping, optional
         Parameter name (one of :data:`PARAMETERS`) to distribution; default
         :data:`DEFAULT_DISTRIBUTIONS`. Parameters not named keep
-        :func:`make_expert`'s defaults. Accuracies, kappa and the threshold are
-        clipped to their valid ranges; ADB parameters must come out positive.
+        :func:`make_expert`'s defaults. Accuracies, kappa and the threshold given as
+        numbers or ranges must lie in :data:`BOUNDS`; draws of a scipy distribution are
+        clipped into them. ADB parameters must come out positive.
     rng : Generator or int, optional
     decision, confidence : str
         Behaviour kinds, as in :func:`make_expert` (confidence None: the
@@ -109,6 +120,12 @@ def sample_experts(
     unknown = sorted(set(distributions) - set(PARAMETERS))
     if unknown:
         raise ConfigError(unknown[0], f"not an expert parameter; accepted: {', '.join(PARAMETERS)}")
+    for name, spec in distributions.items():  # a number or a range outside its bounds
+        low, high = BOUNDS.get(name, (None, None))
+        values = spec if isinstance(spec, (tuple, list)) else (spec,)
+        if low is not None and not hasattr(spec, "rvs"):
+            for value in values:
+                check_number(name, value, minimum=low, maximum=high)
     if confidence is None:
         confidence = "group" if decision == "group" else "accuracy"
     gen = make_rng(rng)

@@ -66,7 +66,16 @@ def check_positive_present(
     if present.nunique() < 2:
         return  # one value only: check_labels says so
     if isinstance(value, tuple) and len(value) == 2 and value[0] in OPERATORS:
-        if value[0] in ("in", "not in") or pd.api.types.is_numeric_dtype(present):
+        if value[0] in ("in", "not in"):
+            return
+        if pd.api.types.is_numeric_dtype(present):
+            number = isinstance(value[1], (int, float)) and not isinstance(value[1], bool)
+            if not number:
+                raise ConfigError(
+                    field,
+                    f"{value[0]!r} compares numbers: column {spec.target_column!r} of {source} "
+                    f"is numeric, but the value is {value[1]!r}",
+                )
             return
         raise ConfigError(
             field,
@@ -125,17 +134,30 @@ def check_labels(
 def check_finite(
     features: pd.DataFrame, source: str, names: Mapping[str, str] | None = None
 ) -> None:
-    """No numeric feature column holds ±inf (an empty cell is how to say "missing")."""
+    """No numeric feature column holds ±inf, or a number beyond float32 (±3.4e38).
+
+    An empty cell is how to say "missing". The forests compute in float32, where
+    a larger number is infinite.
+    """
+    largest = float(np.finfo(np.float32).max)
     for column in features.columns:
         values = features[column]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
-        infinite = np.isinf(values.to_numpy(dtype=float))
+        numbers = values.to_numpy(dtype=float)
+        infinite = np.isinf(numbers)
+        huge = np.abs(np.where(infinite, 0.0, np.nan_to_num(numbers))) > largest
         if infinite.any():
             raise ConfigError(
                 _name(names, "path"),
                 f"column {column!r} of {source} holds {int(infinite.sum())} infinite values "
                 f"({_rows(infinite)}); leave a cell empty to mean 'missing'",
+            )
+        if huge.any():
+            raise ConfigError(
+                _name(names, "path"),
+                f"column {column!r} of {source} holds {int(huge.sum())} values beyond "
+                f"±{largest:.3g} ({_rows(huge)}), too large to compute with",
             )
 
 

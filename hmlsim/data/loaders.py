@@ -24,7 +24,7 @@ from hmlsim.data.checks import check_finite, check_labels
 from hmlsim.data.encoding import FeatureEncoder
 from hmlsim.data.spec import DatasetSpec, group_mask
 from hmlsim.data.splits import SPLIT_NAMES, Split, paper_split_positions
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_path
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +101,11 @@ def _resolve_path(spec: DatasetSpec, path: str | os.PathLike | None) -> Path:
     if path is not None:
         if not isinstance(path, (str, os.PathLike)) or path == "":
             raise ConfigError("path", f"expected the path of a CSV or ARFF file, got {path!r}")
-        resolved = Path(path).expanduser()
-        if not resolved.is_file():
-            raise ConfigError("path", f"no such file: {resolved}")
-        return resolved
+        return check_path("path", path)
     if spec.path_env and os.environ.get(spec.path_env):
-        resolved = Path(os.environ[spec.path_env]).expanduser()
-        if not resolved.is_file():
-            raise ConfigError(spec.path_env, f"no such file: {resolved}")
-        return resolved
+        return check_path(spec.path_env, os.environ[spec.path_env])
     if spec.path is not None:
-        resolved = Path(spec.path).expanduser()
-        if not resolved.is_file():
-            raise ConfigError("path", f"no such file: {resolved}")
-        return resolved
+        return check_path("path", spec.path)
     if spec.file is not None:
         resource = resources.files("hmlsim.data") / "files" / spec.file
         return Path(str(resource))
@@ -160,6 +151,13 @@ def read_table(path: Path, missing_values: tuple[str, ...] = ()) -> pd.DataFrame
             raise ConfigError("path", f"{path} is empty") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise ConfigError("path", f"cannot read {path} as CSV: {exc}") from exc
+        first = pd.read_csv(path, encoding="utf-8-sig", nrows=1, header=None, dtype=str)
+        names = [str(c).lstrip("\ufeff").strip() for c in first.iloc[0].tolist()]
+        doubled = sorted({c for c in names if names.count(c) > 1})
+        if doubled:  # pandas would rename the second one silently (age.1)
+            raise ConfigError(
+                "path", f"{path} has duplicate column names: {', '.join(map(repr, doubled))}"
+            )
     if frame.empty:
         raise ConfigError("path", f"{path} has no data rows")
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
@@ -211,10 +209,10 @@ def resolve_fico_path(explicit: str | os.PathLike | None = "") -> Path | None:
         ("HMLSIM_FICO_PATH", os.environ.get("HMLSIM_FICO_PATH", "")),
     ):
         if value:
-            path = Path(value).expanduser()
-            if not path.is_file():
-                raise ConfigError("fico_path", f"{source} names {path}, which does not exist")
-            return path
+            try:
+                return check_path(source, value)
+            except ConfigError as error:
+                raise ConfigError("fico_path", f"{source}: {error.message}") from None
     default = Path(DEFAULT_FICO_PATH)
     return default if default.is_file() else None
 

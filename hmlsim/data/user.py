@@ -59,7 +59,7 @@ from hmlsim.data.checks import (
 )
 from hmlsim.data.loaders import read_table
 from hmlsim.data.spec import OPERATORS, DatasetSpec, GroupCondition, group_mask
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_path
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +188,7 @@ def load_dataset_spec(path: str | os.PathLike) -> DatasetSpec:
     >>> "senior" in spec.feature_columns
     False
     """
-    toml_path = Path(path).expanduser()
-    if not toml_path.is_file():
-        raise ConfigError("dataset", f"no such file: {toml_path}")
+    toml_path = check_path("dataset", path)
     try:
         doc = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -210,12 +208,13 @@ def load_dataset_spec(path: str | os.PathLike) -> DatasetSpec:
         )
     if name in BUILTIN:
         raise ConfigError("dataset.name", f"{name!r} is a built-in dataset's name; choose another")
-    data_path = (toml_path.parent / Path(_text(doc, "path")).expanduser()).resolve()
-    if not data_path.is_file():
+    data_path = toml_path.parent / Path(_text(doc, "path")).expanduser()
+    try:
+        data_path = check_path("dataset.path", data_path).resolve()
+    except ConfigError as error:
         raise ConfigError(
-            "dataset.path",
-            f"no such file: {data_path} (relative to the folder of {toml_path.name})",
-        )
+            error.field, f"{error.message} (relative to the folder of {toml_path.name})"
+        ) from None
     missing_values = _strings(doc, "missing_values")
     try:
         raw = read_table(data_path, missing_values)
@@ -283,7 +282,9 @@ def load_dataset_spec(path: str | os.PathLike) -> DatasetSpec:
             **settings,
         )
     except ConfigError as error:
-        raise ConfigError(NAMES.get(error.field, f"dataset.{error.field}"), error.message) from None
+        field = error.field  # a field of the TOML file already, or one of DatasetSpec's
+        named = field if field.startswith("dataset.") else NAMES.get(field, f"dataset.{field}")
+        raise ConfigError(named, error.message) from None
 
     check_positive_present(spec, raw, source, NAMES)
     y = check_labels(spec, raw, source, NAMES)

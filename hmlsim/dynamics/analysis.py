@@ -25,8 +25,22 @@ from hmlsim.dynamics.fixed_points import (
     find_stable_points,
 )
 from hmlsim.dynamics.learners import Learner, PerfectLearner
+from hmlsim.dynamics.limits import MAX_PERIOD, MIN_EPSILON
 from hmlsim.dynamics.paths import LearningPath, learning_path
-from hmlsim.errors import check_positive
+from hmlsim.errors import ConfigError, check_count, check_number
+
+
+def check_utilities(field: str, phi: Characteristic) -> None:
+    """Φ maps utilities to utilities: its values on [0, 1] are finite and lie in [0, 1]."""
+    lo, hi = phi.domain
+    grid = np.linspace(lo, hi, 201)
+    try:
+        values = np.asarray(phi(grid), dtype=float)
+    except ConfigError:
+        return  # Φ refuses to extrapolate outside its measured range: checked when evaluated
+    bad = values[~(np.isfinite(values) & (values >= 0.0) & (values <= 1.0))]
+    if bad.size:
+        raise ConfigError(field, f"Φ is a utility in [0, 1], but it takes the value {bad[0]!r}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +196,11 @@ def analyse(
     """
     phi = as_characteristic(phi)
     learner = learner or PerfectLearner()
-    epsilon = check_positive("epsilon", epsilon)
+    epsilon = check_number("epsilon", epsilon, minimum=MIN_EPSILON, maximum=1.0)
+    if epsilon == 1.0:
+        raise ConfigError("epsilon", f"must lie in [{MIN_EPSILON:g}, 1), got {epsilon!r}")
+    check_count("max_period", max_period, maximum=MAX_PERIOD, why="longer searches take hours")
+    check_utilities("phi", phi)
     if start is None:
         start = phi.measured_range[0] if isinstance(phi, TabulatedPhi) else phi.domain[0]
     points = find_stable_points(phi, learner, grid=grid)

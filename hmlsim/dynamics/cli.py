@@ -19,17 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hmlsim.errors import ConfigError, check_writable_folder
+from hmlsim.dynamics.limits import MAX_PERIOD, MIN_EPSILON
+from hmlsim.errors import ConfigError, check_path, check_writable_folder
 
 DEFAULT_EPSILON = 0.01
 #: where ``--plot`` writes unless ``--out`` names another folder
 DEFAULT_OUT = Path("results") / "fixed-points"
-#: the finest ε: the basins are computed on a grid of 1/ε points (ε = 1e-5 takes ~8 s
-#: and 0.4 GB; 1e-6 over 2 GB)
-MIN_EPSILON = 1e-5
-#: the longest cycle searched for: the search grows with the square of the period
-#: (100 takes ~3 s; 1,000 over a minute)
-MAX_PERIOD = 100
 
 
 def _number(text: str, option: str) -> float:
@@ -65,11 +60,19 @@ def _period(text: str) -> int:
 def _plot_target(text: str, out: str) -> Path:
     """The figure's path under ``out``, checked before any work: a file name in a writable folder.
 
-    An absolute ``text`` is used as given.
+    An absolute ``text`` is used as given. An existing target must be a regular
+    file (``/dev/null`` is not: the figure would be written beside it, into ``/dev``).
     """
+    check_path("--plot", text, must_exist=False)
     path = Path(out) / text
     if text.endswith(("/", os.sep)) or Path(text).name in ("", ".", "..") or path.is_dir():
         raise ConfigError("--plot", f"expected a file name such as phi or phi.png, got {text!r}")
+    stem = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ""} else path
+    for target in (path, stem.with_suffix(".png"), stem.with_suffix(".svg")):
+        if target.exists() and not target.is_file():
+            raise ConfigError("--plot", f"{target} exists and is not a regular file")
+    if path.parent.resolve() == Path("/dev"):
+        raise ConfigError("--plot", f"expected a file name in a folder of files, got {text!r}")
     check_writable_folder("--out" if path.parent == Path(out) else "--plot", path.parent)
     return path
 
@@ -111,10 +114,10 @@ def _table(report_dict: dict[str, Any]) -> str:
 def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
     from hmlsim.dynamics.analysis import analyse
     from hmlsim.dynamics.characteristic import TabulatedPhi, parse_points
-    from hmlsim.dynamics.learners import make_learner
+    from hmlsim.dynamics.learners import check_learner_tilt, make_learner
 
     xs, ys = parse_points(args.points, "--points")
-    tilt = _positive(args.tilt, "--tilt")
+    tilt = check_learner_tilt("--tilt", _positive(args.tilt, "--tilt"))
     epsilon = _positive(args.epsilon, "--epsilon")
     if not MIN_EPSILON <= epsilon < 1:
         raise ConfigError(
@@ -122,7 +125,7 @@ def _fixed_points(args: argparse.Namespace, extra: list[str]) -> int:
             f"must lie in [{MIN_EPSILON:g}, 1) (finer grids exhaust memory), got {args.epsilon}",
         )
     max_period = _period(args.max_period)
-    plot = _plot_target(args.plot, args.out) if args.plot else None
+    plot = _plot_target(args.plot, args.out) if args.plot is not None else None
     try:
         phi = TabulatedPhi(xs, ys, extrapolate=args.extrapolate, name="measured")
     except ConfigError as error:

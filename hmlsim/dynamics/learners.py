@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hmlsim.errors import ConfigError, check_positive
+from hmlsim.errors import ConfigError, check_number, check_positive
 
 
 def _out(array: NDArray[np.float64], like: ArrayLike) -> Any:
@@ -131,7 +131,7 @@ class TiltedLearner(Learner):
     name: str = field(default="tilted", init=False)
 
     def __post_init__(self) -> None:
-        check_positive("tilt", self.tilt)
+        check_learner_tilt("tilt", self.tilt)
 
     def map(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.clip(self.tilt * v, 0.0, 1.0)
@@ -227,6 +227,15 @@ class QuantisedLearner(Learner):
 
     def describe(self) -> dict[str, Any]:
         return {**self.base.describe(), "quantised": self.epsilon}
+
+
+#: the largest learner tilt λ: beyond it λ·Φ(u) is 1 for every Φ(u) above 1/λ = 0.1
+MAX_TILT = 10.0
+
+
+def check_learner_tilt(field: str, value: object) -> float:
+    """Return a learner tilt λ if it lies in (0, :data:`MAX_TILT`], else raise ConfigError."""
+    return check_number(field, value, minimum=0.0, strict_minimum=True, maximum=MAX_TILT)
 
 
 def make_learner(tilt: float | None = None) -> Learner:

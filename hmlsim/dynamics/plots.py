@@ -266,9 +266,11 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> list[Path]:
     ...     [p.suffix for p in save_figure(Figure(), pathlib.Path(folder) / "fig.png")]
     ['.png', '.svg']
     """
+    from hmlsim.errors import check_path, check_writable_folder
     from hmlsim.outputs import save_figure as save_atomically
 
-    path = Path(path)
+    path = check_path("path", path, must_exist=False)
+    check_writable_folder("path", path.parent)
     stem = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ""} else path
     written = []
     if stem is path:

@@ -194,15 +194,44 @@ class DaskBackend:
     def client(self) -> Any:
         """The :class:`distributed.Client` (connected on first use)."""
         if self._client is None:
-            from distributed import Client
-
-            try:
-                self._client = Client(self.address, timeout=self.timeout)
-            except (OSError, TimeoutError, ValueError) as error:
-                raise ConfigError(
-                    "scheduler", f"cannot connect to a Dask scheduler at {self.address}: {error}"
-                ) from None
+            self._client = self._connect()
         return self._client
+
+    def _connect(self) -> Any:
+        """A Client on ``address``, or a one-line :class:`ConfigError` within the timeout.
+
+        An endpoint whose greeting is not Dask's (SSH, SMTP) is refused before
+        Dask reads its bytes as a message length; one that never answers is
+        given up after the timeout, however Dask's handshake hangs.
+        """
+        import threading
+
+        from dask.utils import parse_timedelta
+        from distributed import Client
+
+        seconds = float(parse_timedelta(self.timeout))
+        _refuse_a_talking_endpoint(self.address, seconds)
+        outcome: dict[str, Any] = {}
+
+        def connect() -> None:
+            try:
+                outcome["client"] = Client(self.address, timeout=self.timeout)
+            except Exception as error:  # a bad address, a refused or foreign endpoint
+                outcome["error"] = error
+
+        thread = threading.Thread(target=connect, name="hmlsim-dask-connect", daemon=True)
+        thread.start()
+        thread.join(1.5 * seconds + 2)
+        if "client" in outcome:
+            return outcome["client"]
+        why = (
+            f"{type(outcome['error']).__name__}: {outcome['error']}"
+            if "error" in outcome
+            else f"no answer within {1.5 * seconds + 2:g} s"
+        )
+        raise ConfigError(
+            "scheduler", f"cannot connect to a Dask scheduler at {self.address}: {why}"
+        )
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunOutcome]:
         """Submit every task (Dask key ``hmlsim-run-<key>``) and yield outcomes as they land.
@@ -242,6 +271,38 @@ class DaskBackend:
         if self._own_client and self._client is not None:
             self._client.close()
             self._client = None
+
+
+#: the longest first message of a Dask scheduler hmlsim believes (its handshake is tiny)
+MAX_GREETING = 1 << 20
+
+
+def _refuse_a_talking_endpoint(address: str, seconds: float) -> None:
+    """Raise :class:`ConfigError` when a ``tcp://`` endpoint greets in no Dask framing."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp" or not parts.hostname:
+        return
+    try:
+        port = parts.port or 8786
+        with socket.create_connection((parts.hostname, port), timeout=min(seconds, 10)) as sock:
+            sock.settimeout(0.5)
+            try:
+                first = sock.recv(64)
+            except TimeoutError:
+                return  # silent, as a Dask scheduler is
+    except (OSError, ValueError) as error:
+        raise ConfigError("scheduler", f"cannot connect to {address}: {error}") from None
+    # a Dask scheduler greets with a handshake framed by its length (8 bytes, little
+    # endian); Dask would read another server's greeting ("SSH-2.0-...") as a length of
+    # petabytes and try to allocate it
+    if first and (len(first) < 8 or int.from_bytes(first[:8], "little") > MAX_GREETING):
+        raise ConfigError(
+            "scheduler",
+            f"{address} is not a Dask scheduler (it greets with {first[:20]!r})",
+        )
 
 
 def make_backend(workers: int = 1, scheduler: str | None = None) -> Any:

@@ -101,11 +101,12 @@ def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
     from hmlsim.experiments.sweep import load_spec, run_sweep
 
     spec = load_spec(args.spec)
-    if args.workers is not None and args.workers < 1:
-        from hmlsim.errors import ConfigError
+    from hmlsim.errors import check_count
+    from hmlsim.experiments.sweep import MAX_WORKERS
 
-        raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
-    workers = args.workers if args.workers is not None else 1
+    workers = (
+        1 if args.workers is None else check_count("--workers", args.workers, maximum=MAX_WORKERS)
+    )
     if not args.verbose:  # run failures are summarised below; keep the bar readable
         logging.getLogger("hmlsim.experiments").setLevel(logging.ERROR)
     report = run_sweep(

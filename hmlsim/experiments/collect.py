@@ -140,7 +140,9 @@ def mean_se(df: pd.DataFrame, value: str, by: Sequence[str]) -> pd.DataFrame:
     >>> mean_se(t, "v", ["g"]).round(3).to_dict("list")
     {'g': ['a', 'b'], 'mean': [2.0, 5.0], 'se': [1.0, 0.0], 'n': [2, 1]}
     """
-    by = list(by)
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise ConfigError("by", "give at least one column to group by")
     _check_columns(df, [value, *by])
     grouped = df.groupby(by, sort=True, dropna=False)[value]
     out = grouped.agg(mean="mean", sd="std", n="count").reset_index()
@@ -373,7 +375,10 @@ def plot_stable_points(
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     """Write a figure to ``path`` atomically (folders created) and return the path."""
+    from hmlsim.errors import check_path, check_writable_folder
     from hmlsim.outputs import save_figure as save_atomically
+
+    check_writable_folder("path", check_path("path", path, must_exist=False).parent)
 
     # bbox "tight": nothing cut off (titles, legends)
     return save_atomically(fig, path, dpi=dpi, bbox_inches="tight")

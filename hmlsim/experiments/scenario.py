@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from hmlsim.errors import ConfigError, OneLineParser, os_error_line
+from hmlsim.errors import ConfigError, OneLineParser, check_path, os_error_line
 from hmlsim.outputs import atomic_path, write_text
 
 log = logging.getLogger(__name__)
@@ -255,8 +255,7 @@ def _check_limits(module: types.ModuleType, fields: dict[str, Any], values: dict
                         name, f"at most {top:,} (a larger value would not finish), got {number!r}"
                     )
         if name.endswith("_path") and isinstance(value, str) and value:
-            if not Path(value).expanduser().is_file():
-                raise ConfigError(name, f"no such file: {value}")
+            check_path(name, value)
 
 
 def config_fields(config_cls: type) -> dict[str, Any]:
@@ -339,8 +338,7 @@ def build_parser(module: types.ModuleType, prog: str | None = None) -> argparse.
     name = module.__name__.rsplit(".", 1)[-1]
     parser.add_argument(
         "--out",
-        type=Path,
-        default=Path("results") / name,
+        default=str(Path("results") / name),  # text: an empty --out is refused, not "."
         metavar="DIR",
         help="folder for the tables (CSV), figures (PNG), summary.json and config.json: new, "
         "empty, or holding an earlier run of this scenario (default: %(default)s)",

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_count, check_writable_folder, read_text_file
 from hmlsim.experiments.scenario import MAX_SEED, config_fields, make_config, to_jsonable
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
@@ -62,6 +62,8 @@ SPEC_KEYS = ("scenario", "axes", "seeds", "master_seed", "quick", "fixed", "name
 #: the most runs one sweep may plan (grid points x seeds): every run's configuration is
 #: built before any starts, and more would exhaust memory before the first result
 MAX_RUNS = 100_000
+#: the most local worker processes a sweep starts
+MAX_WORKERS = 512
 
 
 @dataclass(frozen=True)
@@ -364,12 +366,10 @@ def load_spec(path: str | Path) -> SweepSpec:
     ConfigError
         ``spec`` for a missing or malformed file, or the name of an unknown key.
     """
-    path = Path(path)
+    text = read_text_file("spec", path)  # a regular UTF-8 file: a FIFO would block
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError("spec", f"no such file: {path}") from None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError("spec", f"cannot read {path} as TOML: {error}") from None
     return spec_from_dict(data)
 
@@ -515,8 +515,10 @@ def run_sweep(
     from hmlsim.experiments.store import ResultStore, check_same_spec
 
     tasks = plan_runs(spec)
+    workers = check_count("workers", workers, maximum=MAX_WORKERS)
     source = None if source is None else str(source)
     check_same_spec(out, spec.to_dict(), source)
+    check_writable_folder("out", out)
     store = ResultStore(out, fmt=fmt)
     store.write_manifest(spec.to_dict(), tasks, source)
     finished = store.done_keys()

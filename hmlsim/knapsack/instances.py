@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hmlsim.errors import ConfigError
+from hmlsim.errors import ConfigError, check_count, check_number
 from hmlsim.knapsack.solver import solve_dp
 
 #: the paper's bounds on the capacity
@@ -76,7 +76,14 @@ class Instances:
         )
 
 
-def _check(
+#: the most items of an instance (the paper's have 18; the exact solver's table and the
+#: learners' inputs grow with it)
+MAX_ITEMS = 500
+#: the largest item weight, and the largest value offset and value noise
+MAX_WEIGHT, MAX_VALUE = 10_000, 1e6
+
+
+def check_generator(
     n_items: int,
     w_min: int,
     w_max: int,
@@ -84,17 +91,37 @@ def _check(
     f_high: float,
     noise_sd: float,
     offset: float,
+    *,
+    capacity_fields: tuple[str, str] = ("capacity_fraction", "capacity_fraction"),
 ) -> None:
-    if int(n_items) < 1:
-        raise ConfigError("n_items", f"must be >= 1, got {n_items!r}")
-    if not 1 <= int(w_min) <= int(w_max):
-        raise ConfigError("w_max", f"need 1 <= w_min <= w_max, got {w_min!r}..{w_max!r}")
-    if not 0.0 < f_low <= f_high < 1.0:
-        raise ConfigError("capacity_fraction", f"need 0 < low <= high < 1, got {f_low}..{f_high}")
-    if noise_sd < 0:
-        raise ConfigError("noise_sd", f"must be >= 0, got {noise_sd!r}")
-    if offset < 0:
-        raise ConfigError("offset", f"must be >= 0, got {offset!r}")
+    """Check the settings of :func:`generate_instances`, naming the field at fault.
+
+    Raises
+    ------
+    ConfigError
+        ``n_items`` outside 2..:data:`MAX_ITEMS`; weights not in 1..:data:`MAX_WEIGHT`,
+        or all equal while the values have no noise (no instance would have a
+        unique optimum); a capacity fraction outside (0, 1) or so small that
+        the lightest weight would not fit in an average instance; ``offset`` or
+        ``noise_sd`` outside [0, :data:`MAX_VALUE`].
+    """
+    n_items = check_count("n_items", n_items, minimum=2, maximum=MAX_ITEMS)
+    w_min = check_count("w_min", w_min, maximum=MAX_WEIGHT)
+    w_max = check_count("w_max", w_max, minimum=w_min, maximum=MAX_WEIGHT)
+    check_number("noise_sd", noise_sd, minimum=0.0, maximum=MAX_VALUE)
+    check_number("offset", offset, minimum=0.0, maximum=MAX_VALUE)
+    if w_max == w_min and noise_sd == 0:
+        raise ConfigError(
+            "w_max",
+            f"must be > w_min ({w_min}) when noise_sd = 0: items of equal weight and value "
+            "leave no instance with a unique optimum",
+        )
+    # the capacity holds at least the lightest weight when the weights are average
+    lowest = 2.0 * w_min / (n_items * (w_min + w_max))
+    for field, value in zip(capacity_fields, (f_low, f_high), strict=True):
+        check_number(field, value, minimum=lowest, maximum=1.0)
+    if not f_low <= f_high < 1.0:
+        raise ConfigError(capacity_fields[0], f"need low <= high < 1, got {f_low}..{f_high}")
 
 
 def draw_raw(
@@ -159,7 +186,7 @@ def generate_instances(
     >>> inst.weights.shape, bool((inst.capacity <= 250).all())
     ((4, 18), True)
     """
-    _check(n_items, w_min, w_max, *capacity_fraction, noise_sd, offset)
+    check_generator(n_items, w_min, w_max, *capacity_fraction, noise_sd, offset)
     n_instances = int(n_instances)
     if n_instances < 0:
         raise ConfigError("n_instances", f"must be >= 0, got {n_instances!r}")

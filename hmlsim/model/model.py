@@ -25,12 +25,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from hmlsim.errors import ConfigError, check_probability
+from hmlsim.errors import ConfigError, check_count, check_number, check_probability
 from hmlsim.model import reporters
 from hmlsim.model.agents import AdvisorAgent, ExpertAgent, FirmAgent
 from hmlsim.model.domains import Domain, make_domain
 from hmlsim.model.observation import AuditChannel
 from hmlsim.model.stability import StabilityDetector
+from hmlsim.seeding import check_seed
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class CollaborationModel(mesa.Model):
         domain_options: Mapping[str, Any] | None = None,
         rng: int | np.random.Generator | None = None,
     ) -> None:
+        check_seed("rng", rng)  # Mesa's rng
         super().__init__(rng=rng)
         for name, value in (
             ("n_experts", n_experts),
@@ -162,7 +164,9 @@ class CollaborationModel(mesa.Model):
         if n_advisors > n_experts:
             raise ConfigError("n_advisors", f"must be <= n_experts ({n_experts}), got {n_advisors}")
         self.exploration = _check_share("exploration", exploration)
-        self.trust_rate = _check_finite_nonnegative("trust_rate", trust_rate)
+        self.trust_rate = check_trust_rate("trust_rate", trust_rate)
+        check_cases_per_epoch("cases_per_epoch", cases_per_epoch, n_experts)
+        check_count("n_eval", n_eval, minimum=MIN_EVAL, maximum=1_000_000)
         self.drift = _check_drift(adb_drift)
         self.audit = AuditChannel(audit_share, audit_delay)
         self.cases_per_epoch = int(cases_per_epoch)
@@ -320,18 +324,50 @@ def _check_share(name: str, value: float) -> float:
     return check_probability(name, value)
 
 
-def _check_finite_nonnegative(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ConfigError(name, f"must be a finite number >= 0, got {value!r}")
-    if not np.isfinite(value):
-        raise ConfigError(name, f"must be finite, got {value!r}")
-    return float(value)
+#: the largest log-odds change of an expert's acceptance per audited piece of advice
+#: (a change of 10 already takes an acceptance of 0.5 to 0.99995 in one step)
+MAX_TRUST_RATE = 10.0
+#: the largest ADB drift (log-odds) of an epoch
+MAX_DRIFT = 50.0
+#: the fewest evaluation cases of a model's utility
+MIN_EVAL = 10
+
+
+def check_trust_rate(field: str, value: object) -> float:
+    """A trust rate: a log-odds change in [0, :data:`MAX_TRUST_RATE`]."""
+    return check_number(field, value, minimum=0.0, maximum=MAX_TRUST_RATE)
+
+
+def check_cases_per_epoch(field: str, value: object, n_experts: object) -> int:
+    """Cases per epoch: an integer, at least one for every expert (each decides its share)."""
+    experts = check_count("n_experts", n_experts)
+    cases = check_count(field, value)
+    if cases < experts:
+        raise ConfigError(
+            field,
+            f"must be >= n_experts ({experts}): every expert decides at least one case "
+            f"per epoch; got {value!r}",
+        )
+    return cases
 
 
 def _check_drift(drift: float | Sequence[float]) -> float | tuple[float, ...]:
-    values = np.atleast_1d(np.asarray(drift, dtype=float)) if drift is not None else None
-    if values is None or values.ndim != 1 or not np.all(np.isfinite(values)):
-        raise ConfigError("adb_drift", f"must be a finite number or list of numbers, got {drift!r}")
+    try:
+        values = np.atleast_1d(np.asarray(drift, dtype=float)) if drift is not None else None
+    except (TypeError, ValueError):
+        values = None
+    if (
+        values is None
+        or values.ndim != 1
+        or values.size == 0
+        or not np.all(np.isfinite(values))
+        or np.any(np.abs(values) > MAX_DRIFT)
+    ):
+        raise ConfigError(
+            "adb_drift",
+            f"must be a number or a non-empty list of numbers (one per epoch, the last "
+            f"holding afterwards), each within ±{MAX_DRIFT:g}; got {drift!r}",
+        )
     if isinstance(drift, (int, float)) and not isinstance(drift, bool):
         return float(drift)
     return tuple(float(v) for v in values)

@@ -21,16 +21,16 @@ PAPERS = {
 
 
 def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
-    from pathlib import Path
 
+    from hmlsim.errors import check_count, read_text_file
+    from hmlsim.experiments.sweep import MAX_WORKERS
     from hmlsim.reproduce.teamrules import reproduce_teamrules
 
-    if args.workers < 1:
-        raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
+    check_count("--workers", args.workers, maximum=MAX_WORKERS)
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError("--seed", f"expected an integer in 0..{MAX_SEED}, got {args.seed}")
-    if args.diagnoses is not None and not Path(args.diagnoses).is_file():
-        raise ConfigError("--diagnoses", f"no such file: {args.diagnoses}")
+    if args.diagnoses is not None:
+        read_text_file("--diagnoses", args.diagnoses)  # a UTF-8 text file, checked before any unit
     compare = _parse_compare(args.compare)
     words = ["hmlsim", "reproduce", args.paper, "--out", str(args.out)]
     words += ["--quick"] if args.quick else []

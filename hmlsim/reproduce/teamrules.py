@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hmlsim.errors import ConfigError, check_writable_folder
+from hmlsim.errors import ConfigError, check_writable_folder, read_text_file
 from hmlsim.experiments.scenario import write_json
 from hmlsim.experiments.store import ResultStore
 from hmlsim.experiments.sweep import SweepReport, SweepSpec, run_sweep
@@ -110,7 +110,7 @@ def reproduce_teamrules(
     out = check_writable_folder("--out", out)
     notes = None
     if diagnoses is not None:
-        notes = Path(diagnoses).read_text()
+        notes = read_text_file("diagnoses", diagnoses)
     spec, fico_note = reproduction_spec(quick, seed)
     store = ResultStore(out / "runs")
     if store.manifest_path.exists():

@@ -53,7 +53,7 @@ from hmlsim.advisors import HUMAN, METRICS, VARIANTS, evaluate_advisors
 from hmlsim.data import loaders
 from hmlsim.data.loaders import resolve_fico_path
 from hmlsim.data.user import is_dataset_toml, load_dataset_spec
-from hmlsim.errors import ConfigError, check_choice
+from hmlsim.errors import ConfigError, check_alpha, check_choice
 from hmlsim.seeding import derive_seed
 from hmlsim.threads import limited_threads
 
@@ -298,11 +298,10 @@ def split_fits(ds, config, seed: int) -> dict[str, Any]:
 
 
 def check_alphas(field: str, alphas: Sequence[float]) -> None:
-    """α values: at least one, no duplicates, each >= 0."""
+    """α values: at least one, no duplicates, each in [0, 1] (:func:`hmlsim.errors.check_alpha`)."""
     check_tuple(field, alphas)
     for a in alphas:
-        if not float(a) >= 0.0:
-            raise ConfigError(field, f"every α must be >= 0, got {a!r}")
+        check_alpha(field, a)
 
 
 def check_int(field: str, value: int, minimum: int = 1) -> None:

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import HUMAN
-from hmlsim.errors import check_choice, check_positive
+from hmlsim.advisors.loss import check_loss_weights
+from hmlsim.errors import check_choice
 from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
@@ -76,8 +77,7 @@ class Config:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_positive("lambda0", self.lambda0)
-        check_positive("lambda1", self.lambda1)
+        check_loss_weights((self.lambda0, self.lambda1), ("lambda0", "lambda1"))
         common.check_alphas("alphas", self.alphas)
         check_choice("expert", self.expert, ("table4", "table4_prose"))
         common.check_run_size(self)

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.advisors import HUMAN
-from hmlsim.errors import ConfigError
 from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
@@ -83,9 +82,10 @@ class Config:
         common.check_tuple("decision", (self.decision,), common.DECISIONS)
         common.check_alphas("alphas", self.alphas)
         common.check_tuple("noise_levels", self.noise_levels)
+        from hmlsim.behaviour.expert import check_adb_noise
+
         for noise in self.noise_levels:
-            if not float(noise) >= 0:
-                raise ConfigError("noise_levels", f"each must be >= 0, got {noise!r}")
+            check_adb_noise("noise_levels", noise)
         common.check_tuple("gates", self.gates)
         common.check_int("gate_draws", self.gate_draws, 1)
         common.check_run_size(self)

@@ -29,13 +29,12 @@ import pandas as pd
 
 from hmlsim.dynamics.characteristic import EXTRAPOLATE, TabulatedPhi, parse_points
 from hmlsim.dynamics.fixed_points import find_stable_points
-from hmlsim.dynamics.learners import learning_map, make_learner
+from hmlsim.dynamics.learners import check_learner_tilt, learning_map, make_learner
 from hmlsim.dynamics.paths import learning_path
 from hmlsim.errors import (
     ConfigError,
     check_choice,
     check_number,
-    check_positive,
     check_probability,
 )
 from hmlsim.experiments.scenario import ScenarioResult
@@ -86,7 +85,7 @@ class Config:
         parse_points(self.points, "points")
         check_choice("extrapolate", self.extrapolate, EXTRAPOLATE)
         check_probability("start", self.start)
-        check_positive("tilt", self.tilt)
+        check_learner_tilt("tilt", self.tilt)
         check_number("epsilon", self.epsilon, minimum=0.0, strict_minimum=True, maximum=1.0)
         # utilities lie in [0, 1]: a larger standard deviation only clips every step
         check_number("noise", self.noise, minimum=0.0, maximum=1.0)

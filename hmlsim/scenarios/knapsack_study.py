@@ -25,6 +25,7 @@ Run times on 2 CPU cores are in ``docs/knapsack.md``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +33,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hmlsim.errors import ConfigError, check_number, check_probability
+from hmlsim.errors import ConfigError, check_count, check_number, check_probability
 from hmlsim.experiments.progress import progress
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
 from hmlsim.knapsack.headroom import learning_curve
-from hmlsim.knapsack.instances import CAPACITY_FRACTION, NOISE_SD, OFFSET, generate_instances
+from hmlsim.knapsack.instances import (
+    CAPACITY_FRACTION,
+    NOISE_SD,
+    OFFSET,
+    check_generator,
+    generate_instances,
+)
 from hmlsim.knapsack.ladder import PAPER_QUALITIES, train_ladder
 from hmlsim.knapsack.learners import check_learner
 from hmlsim.knapsack.plots import PAPER_PHI, plot_curve, plot_paths, plot_phi
@@ -218,10 +225,20 @@ class Config:
             value = getattr(self, name)
             for learner in value if isinstance(value, tuple) else (value,):
                 check_learner(name, learner)
-        if self.offset < 0 or self.noise_sd < 0:
-            raise ConfigError("offset", "offset and noise_sd must be >= 0")
-        if not 0.0 < self.capacity_low <= self.capacity_high < 1.0:
-            raise ConfigError("capacity_low", "need 0 < capacity_low <= capacity_high < 1")
+        check_generator(
+            self.n_items,
+            1,
+            self.w_max,
+            self.capacity_low,
+            self.capacity_high,
+            self.noise_sd,
+            self.offset,
+            capacity_fields=("capacity_low", "capacity_high"),
+        )
+        check_count("n_boot", self.n_boot, minimum=2)  # a bootstrap of one draw has no spread
+        check_count(
+            "patience", self.patience, maximum=self.max_epochs, why="longer than max_epochs"
+        )
         check_number("epsilon", self.epsilon, minimum=0.0, maximum=1.0, strict_minimum=True)
         if int(self.torch_threads) != self.torch_threads or self.torch_threads < 1:
             raise ConfigError(
@@ -229,6 +246,14 @@ class Config:
             )
         if self.device not in ("cpu", "cuda", "auto"):
             raise ConfigError("device", f"must be cpu, cuda or auto; got {self.device!r}")
+        check_count(
+            "torch_threads", self.torch_threads, maximum=os.cpu_count() or 1, why="CPU cores here"
+        )
+        if self.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ConfigError("device", "cuda: no CUDA device here; use cpu or auto")
 
     @property
     def generator(self) -> dict:

@@ -43,7 +43,14 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.data.loaders import resolve_fico_path
-from hmlsim.errors import ConfigError, check_choice, check_number, check_probability
+from hmlsim.errors import (
+    ConfigError,
+    check_alpha,
+    check_choice,
+    check_count,
+    check_number,
+    check_probability,
+)
 from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
@@ -124,8 +131,7 @@ class Config:
             if len(set(values)) != len(values):
                 raise ConfigError(name, f"has duplicates: {list(values)}")
         for a in self.alphas:
-            if not np.isfinite(a) or a < 0:
-                raise ConfigError("alphas", f"give finite values >= 0, got {a!r}")
+            check_alpha("alphas", a)
         for q in self.initial_qualities:
             check_probability("initial_qualities", q)
         for rho in self.audit_shares:
@@ -141,12 +147,13 @@ class Config:
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(name, f"must be an integer >= 1, got {getattr(self, name)!r}")
-        if int(self.audit_delay) < 0:
-            raise ConfigError("audit_delay", f"must be an integer >= 0, got {self.audit_delay!r}")
-        if not np.isfinite(self.trust_rate) or self.trust_rate < 0:
-            raise ConfigError(
-                "trust_rate", f"must be a finite number >= 0, got {self.trust_rate!r}"
-            )
+        from hmlsim.model.model import check_cases_per_epoch, check_trust_rate
+
+        run = f"longer than the run (epochs = {self.epochs})"
+        check_count("audit_delay", self.audit_delay, minimum=0, maximum=self.epochs - 1, why=run)
+        check_count("patience", self.patience, maximum=self.epochs, why=run)
+        check_trust_rate("trust_rate", self.trust_rate)
+        check_cases_per_epoch("cases_per_epoch", self.cases_per_epoch, self.n_experts)
         # both are differences of utilities in [0, 1]
         check_number("epsilon", self.epsilon, minimum=0.0, strict_minimum=True, maximum=1.0)
         check_number(

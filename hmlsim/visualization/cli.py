@@ -63,6 +63,25 @@ def _checked_datasets(paths: list[str]) -> list[str]:
     return checked
 
 
+def check_host(host: str) -> str:
+    """An address to listen on: a host name or IP address in ASCII, never empty.
+
+    An empty host would bind every interface; a non-ASCII name fails inside
+    the server after it started.
+    """
+    import re
+
+    if not host:
+        raise ConfigError("--host", "give an address to listen on, e.g. 127.0.0.1 (got '')")
+    if not re.fullmatch(r"[A-Za-z0-9._:\-]{1,253}", host):
+        raise ConfigError(
+            "--host",
+            f"expected a host name or IP address (ASCII letters, digits, '.', '-', ':'), "
+            f"got {host!r}",
+        )
+    return host
+
+
 def _viz(args: argparse.Namespace, extra: list[str]) -> int:
     from hmlsim.visualization.assets import cache_dir, install_assets, missing_assets
 
@@ -73,6 +92,7 @@ def _viz(args: argparse.Namespace, extra: list[str]) -> int:
             + (f"installed {', '.join(installed)}" if installed else "all present")
         )
         return 0
+    check_host(args.host)
     if not 0 < args.port < 65536:
         raise ConfigError("--port", f"must lie in 1..65535, got {args.port}")
     missing = missing_assets()

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hmlsim.errors import ConfigError, check_choice, check_probability
+from hmlsim.errors import ConfigError, check_alpha, check_choice, check_probability
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
 from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
@@ -174,9 +174,7 @@ class ClassificationDomain:
         self.advisor = check_choice("advisor", advisor, CLASSIFICATION_ADVISORS)
         self.decision = check_choice("decision", decision, DECISIONS)
         self.confidence = confidence
-        self.alpha = float(alpha)
-        if not np.isfinite(self.alpha) or self.alpha < 0:
-            raise ConfigError("alpha", f"must be a finite number >= 0, got {alpha!r}")
+        self.alpha = check_alpha("alpha", alpha)
         self.initial_quality = check_probability("initial_quality", initial_quality)
         if int(n_iter) < 1:
             raise ConfigError("n_iter", f"must be >= 1, got {n_iter!r}")
