@@ -10,7 +10,15 @@ checked, before any computation. Each rejection is exit status 2 with one line o
 stderr that names the option (CLI), or a :class:`~hmlsim.errors.ConfigError`
 naming the argument (API), within seconds.
 
-About 1,100 generated inputs in all (the ``max_examples`` below), ~30 s.
+The second round (issue 23) adds every case of that issue's lists: inputs that
+ended in a traceback (a FIFO spec, a path with a NUL, data beyond float32, a
+non-Dask scheduler, ...), nonsense that was accepted (α outside [0, 1], an audit
+delay longer than the run, ``--out ''``, ...), errors that named internal
+fields, and the Python API's entry points (``analyse``, ``CollaborationModel``,
+``make_expert``, ``Expert.decide``, ``mean_se``, ``save_figure``, ...), with a
+fuzz test of the README's tour of the Python API.
+
+About 1,200 generated inputs and 60 listed cases in all, ~50 s.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import importlib.util
 import io
+import math
+import os
 import string
 import tempfile
 import time
@@ -464,3 +475,367 @@ def test_load_dataset_rejects_an_unknown_dataset(dataset):
 def test_knapsack_options_are_named_in_their_own_error(no_run, scratch, option, field):
     argv = ["run", "knapsack_study", "--quick", option, "--out", str(scratch)]
     assert_rejected(argv, field.replace("_", "-"))
+
+
+# ------------------------------------------------------------------ second round (issue 23)
+
+needs_no_cuda = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is not None
+    and importlib.import_module("torch").cuda.is_available(),
+    reason="this machine has CUDA: --device cuda is valid here",
+)
+
+
+@pytest.fixture(scope="module")
+def bad_data(tmp_path_factory) -> Path:
+    """Dataset TOML files whose data or paths are bad (the issue's list)."""
+    folder = tmp_path_factory.mktemp("bad_data")
+    files = Path(importlib.import_module("hmlsim.data").__file__).parent / "files"
+    toml = (files / "example_dataset.toml").read_text()
+    table = pd.read_csv(files / "example_dataset.csv")
+
+    def declare(name: str, data_path: str, **replace: str) -> None:
+        text = toml.replace('path = "example_dataset.csv"', f'path = "{data_path}"')
+        for old, new in replace.items():
+            text = text.replace(old, new)
+        (folder / f"{name}.toml").write_text(text)
+
+    huge = table.copy()
+    huge.loc[0, "income"], huge.loc[1, "income"] = 1e308, -1e308
+    huge.to_csv(folder / "huge.csv", index=False)
+    declare("huge", "huge.csv")
+    numeric = table.assign(default=(table["default"] == "yes").astype(int))
+    numeric.to_csv(folder / "numeric.csv", index=False)
+    declare("abc", "numeric.csv", **{'positive = "yes"': 'positive = [">", "abc"]'})
+    lines = (files / "example_dataset.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    header[2] = header[1]  # a second "age"
+    (folder / "doubled.csv").write_text("\n".join([",".join(header), *lines[1:]]) + "\n")
+    declare("doubled", "doubled.csv")
+    declare("nul", "a\\u0000b.csv")
+    declare("long", "a" * 5000 + ".csv")
+    (folder / "loop1").symlink_to(folder / "loop2")
+    (folder / "loop2").symlink_to(folder / "loop1")
+    declare("loop", "loop1")
+    declare("prefix", "example_dataset.csv", **{'positive = "yes"': "positive = [1, 2, 3]"})
+    (folder / "example_dataset.csv").write_bytes((files / "example_dataset.csv").read_bytes())
+    os.mkfifo(folder / "fifo.toml")
+    (folder / "spec.toml").write_text(BASE)
+    (folder / "binary.md").write_bytes(bytes(range(256)) * 8)
+    return folder
+
+
+def _run(name: str, *options: str) -> list[str]:
+    return ["run", name, "--quick", *options]
+
+
+#: (argv, the field its one-line error names): the issue's lists, in its order
+ISSUE_23_CLI = {
+    # tracebacks
+    "cases per epoch 1": (
+        _run("performative_advisors", "--cases-per-epoch", "1"),
+        "--cases-per-epoch",
+    ),
+    "lambda0 1e308": (_run("asymmetric_loss", "--lambda0", "1e308"), "--lambda0"),
+    "lambda 1e-300/1e300": (
+        _run("asymmetric_loss", "--lambda0", "1e-300", "--lambda1", "1e300"),
+        "--lambda0",
+    ),
+    "data beyond float32": (
+        _run("teamrules_value", "--datasets", "{data}/huge.toml"),
+        "--datasets",
+    ),
+    "positive > abc": (
+        _run("teamrules_value", "--datasets", "{data}/abc.toml"),
+        "dataset.positive",
+    ),
+    "path with NUL": (_run("teamrules_value", "--datasets", "{data}/nul.toml"), "dataset.path"),
+    "path of 5,000": (_run("teamrules_value", "--datasets", "{data}/long.toml"), "dataset.path"),
+    "symlink loop": (_run("teamrules_value", "--datasets", "{data}/loop.toml"), "dataset.path"),
+    "sweep --out /proc": (["sweep", "{data}/spec.toml", "--out", "/proc/nope"], "out"),
+    "--workers 1e20": (
+        ["sweep", "{data}/spec.toml", "--out", "{out}", "--workers", "9" * 20],
+        "--workers",
+    ),
+    "diagnoses binary": (
+        ["reproduce", "teamrules", "--quick", "--out", "{out}", "--diagnoses", "{data}/binary.md"],
+        "--diagnoses",
+    ),
+    "fico path 100,000": (_run("teamrules_value", "--fico-path", "f" * 100_000), "--fico-path"),
+    "viz host non-ASCII": (["viz", "--host", "hôst.example"], "--host"),
+    "spec is a FIFO": (["sweep", "{data}/fifo.toml", "--out", "{out}"], "spec"),
+    # accepted nonsense
+    **{
+        f"alpha {name}": (_run(name, "--alphas", value), "--alphas")
+        for name, value in (
+            ("teamrules_value", "3"),
+            ("teamrules_prohibitive", "1.5"),
+            ("case_study", "3"),
+            ("asymmetric_loss", "2"),
+            ("discretion_robustness", "-0.5"),
+            ("performative_advisors", "1e6"),
+        )
+    },
+    "audit delay > run": (_run("performative_advisors", "--audit-delay", "20"), "--audit-delay"),
+    "patience > run": (_run("performative_advisors", "--patience", "20"), "--patience"),
+    "trust rate 1e6": (_run("performative_advisors", "--trust-rate", "1e6"), "--trust-rate"),
+    "tilt 1e300": (["fixed-points", "--points", POINTS, "--tilt", "1e300"], "--tilt"),
+    "tilt 1e300 (grid)": (_run("dynamics_grid", "--tilt", "1e300"), "--tilt"),
+    "--out ''": (["run", "dynamics_grid", "--quick", "--out", ""], "--out"),
+    "plot /dev/null": (["fixed-points", "--points", POINTS, "--plot", "/dev/null"], "--plot"),
+    "plot ''": (["fixed-points", "--points", POINTS, "--plot", ""], "--plot"),
+    "viz host ''": (["viz", "--host", ""], "--host"),
+    "n-items 1": (_run("knapsack_study", "--n-items", "1"), "--n-items"),
+    "capacities 1e-9": (
+        _run("knapsack_study", "--capacity-low", "1e-9", "--capacity-high", "1e-9"),
+        "--capacity-low",
+    ),
+    "n-boot 1": (_run("knapsack_study", "--n-boot", "1"), "--n-boot"),
+    "patience > max-epochs": (
+        _run("knapsack_study", "--patience", "20", "--max-epochs", "3"),
+        "--patience",
+    ),
+    "torch threads 1000": (_run("knapsack_study", "--torch-threads", "1000"), "--torch-threads"),
+    "n-items 1,000,000": (_run("knapsack_study", "--n-items", "1000000"), "--n-items"),
+    "duplicate columns": (
+        _run("teamrules_value", "--datasets", "{data}/doubled.toml"),
+        "dataset.path",
+    ),
+    # errors that named internal fields
+    "noise levels 1e6": (_run("discretion_robustness", "--noise-levels", "1e6"), "--noise-levels"),
+    "offset 1e300": (_run("knapsack_study", "--offset", "1e300"), "--offset"),
+    "w-max 1": (_run("knapsack_study", "--w-max", "1"), "--w-max"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_23_CLI))
+def test_the_second_round_of_bad_input_gets_one_line(no_run, scratch, bad_data, case):
+    argv, field = ISSUE_23_CLI[case]
+    argv = [a.format(data=bad_data, out=scratch / "out") for a in argv]
+    if argv[0] == "run" and "--out" not in argv:
+        argv += ["--out", str(scratch / "out")]
+    if argv[0] == "sweep":
+        argv.append("--no-progress")
+    assert_rejected(argv, field)
+
+
+@needs_no_cuda
+def test_cuda_without_a_cuda_device_is_refused(no_run, scratch):
+    assert_rejected(_run("knapsack_study", "--device", "cuda", "--out", str(scratch)), "--device")
+
+
+def test_a_doubled_prefix_is_gone(no_run, scratch, bad_data):
+    status, err, _ = call(_run("teamrules_value", "--datasets", f"{bad_data}/prefix.toml"))
+    assert status == 2 and "dataset.positive:" in err and "dataset.dataset" not in err
+
+
+class _Endpoint:
+    """A TCP server on 127.0.0.1 that greets with ``greeting`` (or stays silent)."""
+
+    def __init__(self, greeting: bytes) -> None:
+        import socket
+        import threading
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.clients: list = []
+
+        def serve() -> None:
+            while True:
+                try:
+                    client, _ = self.server.accept()
+                except OSError:
+                    return
+                self.clients.append(client)
+                if greeting:
+                    client.sendall(greeting)
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.server.close()
+
+
+def test_a_scheduler_that_is_not_dask_is_refused_at_once(no_run, scratch, bad_data):
+    ssh = _Endpoint(b"SSH-2.0-OpenSSH_9.6\r\n")
+    try:
+        argv = ["sweep", f"{bad_data}/spec.toml", "--out", str(scratch / "s"), "--no-progress"]
+        assert_rejected([*argv, "--scheduler", f"tcp://127.0.0.1:{ssh.port}"], "scheduler")
+    finally:
+        ssh.close()
+
+
+def test_a_silent_scheduler_is_given_up_within_its_timeout():
+    pytest.importorskip("distributed")
+    from hmlsim.experiments.backends import DaskBackend
+
+    silent = _Endpoint(b"")
+    try:
+        started = time.perf_counter()
+        with pytest.raises(ConfigError) as error:
+            DaskBackend(f"tcp://127.0.0.1:{silent.port}", timeout="1s").start()
+        assert error.value.field == "scheduler"
+        assert time.perf_counter() - started < 10
+    finally:
+        silent.close()
+
+
+# ------------------------------------------------------------------ the Python API (issue 23)
+
+
+@pytest.fixture(scope="module")
+def heart():
+    return load_dataset("heart", seed=20)
+
+
+@pytest.fixture(scope="module")
+def heart_expert(heart):
+    from hmlsim.behaviour import make_expert
+
+    return make_expert(heart, decision="difficulty")
+
+
+def _api_cases(ds):
+    from hmlsim.behaviour import fit_discretion_model, make_expert, sample_experts
+    from hmlsim.dynamics import TabulatedPhi, analyse
+    from hmlsim.dynamics.plots import save_figure
+    from hmlsim.experiments.collect import mean_se
+    from hmlsim.experiments.collect import save_figure as save_table_figure
+    from hmlsim.model import CollaborationModel
+
+    phi = TabulatedPhi([0.717, 0.920], [0.894, 0.926])
+    expert = make_expert(ds, decision="difficulty")
+    figure = importlib.import_module("matplotlib.figure").Figure()
+    table = pd.DataFrame({"g": ["a"], "v": [1.0]})
+    return {
+        "analyse max_period 10**6": (lambda: analyse(phi, max_period=10**6), "max_period"),
+        "analyse max_period 0": (lambda: analyse(phi, max_period=0), "max_period"),
+        "analyse epsilon 5": (lambda: analyse(phi, epsilon=5), "epsilon"),
+        "analyse Φ above 1": (lambda: analyse(lambda u: 0.5 + u), "phi"),
+        "sample_experts accuracy > 1": (
+            lambda: sample_experts(ds, 2, distributions={"easy_accuracy": (0.9, 1.2)}, rng=0),
+            "easy_accuracy",
+        ),
+        "model alpha 5": (lambda: CollaborationModel(alpha=5, rng=0), "alpha"),
+        "model adb_drift []": (lambda: CollaborationModel(adb_drift=[], rng=0), "adb_drift"),
+        "model n_eval 0": (lambda: CollaborationModel(n_eval=0, rng=0), "n_eval"),
+        "model rng 'x'": (lambda: CollaborationModel(rng="x"), "rng"),
+        "model cases_per_epoch 1": (
+            lambda: CollaborationModel(cases_per_epoch=1, rng=0).step(),
+            "cases_per_epoch",
+        ),
+        "make_expert(None)": (lambda: make_expert(None), "ds"),
+        "expert.decide(None)": (lambda: expert.decide(None), "split"),
+        "expert.decide(rng='x')": (lambda: expert.decide(ds.test, "x"), "rng"),
+        "mean_se(by=[])": (lambda: mean_se(table, "v", by=[]), "by"),
+        "fit_discretion_model max_depth 0": (
+            lambda: fit_discretion_model(expert, ds, 0, max_depth=0),
+            "max_depth",
+        ),
+        "save_figure unwritable": (lambda: save_figure(figure, "/proc/nope/phi.png"), "path"),
+        "save_figure (tables) unwritable": (
+            lambda: save_table_figure(figure, "/proc/nope/x.png"),
+            "path",
+        ),
+    }
+
+
+API_CASES = sorted(
+    [
+        "analyse max_period 10**6",
+        "analyse max_period 0",
+        "analyse epsilon 5",
+        "analyse Φ above 1",
+        "sample_experts accuracy > 1",
+        "model alpha 5",
+        "model adb_drift []",
+        "model n_eval 0",
+        "model rng 'x'",
+        "model cases_per_epoch 1",
+        "make_expert(None)",
+        "expert.decide(None)",
+        "expert.decide(rng='x')",
+        "mean_se(by=[])",
+        "fit_discretion_model max_depth 0",
+        "save_figure unwritable",
+        "save_figure (tables) unwritable",
+    ]
+)
+
+
+@pytest.mark.parametrize("case", API_CASES)
+def test_the_public_api_raises_config_error_naming_the_argument(heart, case):
+    call_it, field = _api_cases(heart)[case]
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as error:
+        call_it()
+    assert error.value.field == field, error.value
+    assert time.perf_counter() - started < WITHIN_S
+
+
+# the README's tour of the Python API, fuzzed: analyse, TiltedLearner, TabulatedPhi,
+# make_expert and Expert.decide (accept_probability and load_dataset are above)
+
+ANY_BAD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
+    st.sampled_from([math.nan, math.inf, -math.inf, 1e300, -1e300, -1, 0, 10**9]),
+    st.just([0.5]),
+    st.just({"a": 1}),
+)
+
+
+@fuzz(120)
+@given(data=st.data())
+def test_the_readme_tour_rejects_bad_arguments(heart, heart_expert, data):
+    from hmlsim.behaviour import make_expert
+    from hmlsim.dynamics import TabulatedPhi, TiltedLearner, analyse
+
+    phi = TabulatedPhi([0.717, 0.920], [0.894, 0.926])
+    entry = data.draw(st.sampled_from(["analyse", "learner", "phi", "expert", "decide"]))
+    if entry == "analyse":
+        name = data.draw(st.sampled_from(["epsilon", "max_period", "start"]))
+        value = data.draw(ANY_BAD.filter(lambda v: not _valid_analyse(name, v)))
+        call_it = lambda: analyse(phi, TiltedLearner(0.98), **{name: value})  # noqa: E731
+    elif entry == "learner":
+        name, value = "tilt", data.draw(ANY_BAD)
+        call_it = lambda: TiltedLearner(value)  # noqa: E731
+    elif entry == "phi":
+        name = "model_utility"
+        value = data.draw(st.lists(ANY_BAD, min_size=1, max_size=3))
+        call_it = lambda: TabulatedPhi(value, [0.5] * len(value))  # noqa: E731
+    elif entry == "expert":
+        name = data.draw(st.sampled_from(["ds", "decision", "confidence"]))
+        value = data.draw(ANY_BAD.filter(lambda v: v is not None or name == "ds"))
+        args = {"ds": heart, "decision": "difficulty", "confidence": "accuracy", name: value}
+        call_it = lambda: make_expert(args.pop("ds"), **args)  # noqa: E731
+    else:
+        name = data.draw(st.sampled_from(["split", "rng"]))
+        value = data.draw(ANY_BAD.filter(lambda v: v is not None and not _is_seed(v)))
+        args = {"split": heart.test, "rng": 0, name: value}
+        call_it = lambda: heart_expert.decide(args["split"], args["rng"])  # noqa: E731
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as error:
+        call_it()
+    assert error.value.field == name, (entry, name, value, error.value)
+    assert time.perf_counter() - started < WITHIN_S
+
+
+def _is_seed(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _valid_analyse(name: str, value) -> bool:
+    """The few values of ANY_BAD that analyse accepts (``start=None``: the measured range's)."""
+    if value is None and name == "start":
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if name == "start":
+        return 0 <= value <= 1
+    if name == "max_period":
+        return isinstance(value, int) and 1 <= value <= 100
+    return 1e-5 <= value < 1

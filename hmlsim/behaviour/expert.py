@@ -231,6 +231,15 @@ def make_expert(
     Expert
     """
     check_type("ds", ds, Dataset, "a Dataset (hmlsim.data.load_dataset)")
+    for field, value, method, accepted in (
+        ("decision", decision, "correct_probability", DECISIONS),
+        ("confidence", confidence, "confidence", CONFIDENCES),
+    ):
+        if value is not None and not isinstance(value, str):
+            if not callable(getattr(value, method, None)):  # neither a name nor a model
+                raise ConfigError(
+                    field, f"expected one of {', '.join(accepted)} or a model; got {value!r}"
+                )
     spec = ds.spec
     threshold = spec.difficulty_threshold if threshold is None else threshold
     if confidence is None:

@@ -201,6 +201,8 @@ def analyse(
         raise ConfigError("epsilon", f"must lie in [{MIN_EPSILON:g}, 1), got {epsilon!r}")
     check_count("max_period", max_period, maximum=MAX_PERIOD, why="longer searches take hours")
     check_utilities("phi", phi)
+    if start is not None:
+        start = check_number("start", start, minimum=0.0, maximum=1.0)
     if start is None:
         start = phi.measured_range[0] if isinstance(phi, TabulatedPhi) else phi.domain[0]
     points = find_stable_points(phi, learner, grid=grid)

@@ -78,6 +78,8 @@ class Characteristic:
 
 
 def _as_points(values: ArrayLike, field_name: str) -> NDArray[np.float64]:
+    if any(isinstance(v, (bool, np.bool_)) for v in np.asarray(values, dtype=object).ravel()):
+        raise ConfigError(field_name, f"must be numbers in [0, 1], not true/false: {values!r}")
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as error:
