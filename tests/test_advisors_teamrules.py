@@ -178,8 +178,10 @@ def test_gate_switches_off_a_harmful_advisor(data):
     tr = TeamRulesAdvisor(alpha=0.0, use_adb=False, random_state=3, **FAST).fit(
         X, y, h, c_h, p_y=p_y, candidates=cands
     )
-    # each contradiction costs 1.5, more than any correction can save: advice only loses value
-    tr.gate(X, y, h, c_h, lambda cm, ch: np.ones_like(cm), alpha=1.5, rng=0, p_y=p_y)
+    # a correction saves a quarter (λ = 0.25) and each contradiction costs α = 1, the most α
+    # may be: advice only loses value
+    accept_all = lambda cm, ch: np.ones_like(cm)  # noqa: E731
+    tr.gate(X, y, h, c_h, accept_all, alpha=1.0, loss_weights=(0.25, 0.25), rng=0, p_y=p_y)
     assert tr.gated_ and tr.gate_value_ < 0
     assert not tr.advise(X, h, c_h, p_y=p_y).advise.any()
     tr.gate(
