@@ -174,6 +174,7 @@ def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):
                 'datasets = ["heart"]',
                 'advisors = ["TR"]',
                 "epochs = 2",
+                "patience = 1",  # at most the run's epochs
                 "cases_per_epoch = 60",
                 "n_iter = 20",
                 "[axes]",
