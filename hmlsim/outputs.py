@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+#: the name of a temporary file of :func:`atomic_path`: ``.<stem>.tmp-<pid><suffix>``
+_TEMPORARY = re.compile(r"\.(?P<stem>.+)\.tmp-\d+(?P<suffix>\.[^.]*)?")
 
 
 @contextlib.contextmanager
@@ -58,6 +62,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if isinstance(error, OSError) and error.errno is not None:  # name the final file
             raise OSError(error.errno, error.strerror, str(path)) from error
         raise
+
+
+def final_name(path: str | Path) -> Path:
+    """The name :func:`atomic_path`'s temporary ``path`` is renamed to (others unchanged).
+
+    Examples
+    --------
+    >>> final_name("out/.phi.tmp-123.png"), final_name("out/phi.png")
+    (PosixPath('out/phi.png'), PosixPath('out/phi.png'))
+    """
+    path = Path(path)
+    match = _TEMPORARY.fullmatch(path.name)
+    if match is None:
+        return path
+    return path.with_name(match["stem"] + (match["suffix"] or ""))
 
 
 def write_text(path: str | Path, text: str) -> Path:

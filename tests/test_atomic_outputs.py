@@ -14,7 +14,6 @@ import errno
 import io
 import json
 import pathlib
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,17 +21,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from hmlsim import cli
-from hmlsim.outputs import atomic_path
-
-TEMPORARY = re.compile(r"^\.(?P<stem>.+)\.tmp-\d+(?P<suffix>\.\w+)?$")
-
-
-def final_name(path: Path) -> Path:
-    """The name a temporary file of :func:`atomic_path` is renamed to."""
-    match = TEMPORARY.match(path.name)
-    if match is None:
-        return path
-    return path.with_name(match["stem"] + (match["suffix"] or ""))
+from hmlsim.outputs import atomic_path, final_name
 
 
 class FullDisk:

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from hmlsim.errors import ConfigError, check_writable_folder
+from hmlsim.errors import ConfigError, check_path, check_writable_folder
 
 
 def scenario_of(folder: Path) -> str | None:
@@ -90,7 +90,7 @@ class OutputFolder:
     """
 
     def __init__(self, out: str | Path, scenario: str, overwrite: bool, field: str = "out") -> None:
-        self.out = Path(out)
+        self.out = check_path(field, out, must_exist=False)  # '' is not the current folder
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(field, f"{self.out} is a file; give a folder")
         absolute = self.out.resolve()

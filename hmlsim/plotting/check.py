@@ -378,7 +378,9 @@ def capture_figures() -> Iterator[dict[str, list[Problem]]]:
     original = Figure.savefig
 
     def savefig(self: Figure, fname, *args, **kwargs):
-        name = Path(fname).name if isinstance(fname, (str, Path)) else repr(fname)
+        from hmlsim.outputs import final_name  # a file saved atomically: its final name
+
+        name = final_name(fname).name if isinstance(fname, (str, Path)) else repr(fname)
         found[name] = check_figure(self)
         return original(self, fname, *args, **kwargs)
 
