@@ -697,80 +697,92 @@ def heart_expert(heart):
     return make_expert(heart, decision="difficulty")
 
 
-def _api_cases(ds):
-    from hmlsim.behaviour import fit_discretion_model, make_expert, sample_experts
-    from hmlsim.dynamics import TabulatedPhi, analyse
-    from hmlsim.dynamics.plots import save_figure
-    from hmlsim.experiments.collect import mean_se
-    from hmlsim.experiments.collect import save_figure as save_table_figure
+def _tour(ds, expert):
+    """What the API cases need: the heart data, an expert, Φ, a figure and a table."""
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+
+    from hmlsim.dynamics import TabulatedPhi
+
+    return SimpleNamespace(
+        ds=ds,
+        expert=expert,
+        phi=TabulatedPhi([0.717, 0.920], [0.894, 0.926]),
+        figure=Figure(),
+        table=pd.DataFrame({"g": ["a"], "v": [1.0]}),
+    )
+
+
+def _model(**options):
     from hmlsim.model import CollaborationModel
 
-    phi = TabulatedPhi([0.717, 0.920], [0.894, 0.926])
-    expert = make_expert(ds, decision="difficulty")
-    figure = importlib.import_module("matplotlib.figure").Figure()
-    table = pd.DataFrame({"g": ["a"], "v": [1.0]})
-    return {
-        "analyse max_period 10**6": (lambda: analyse(phi, max_period=10**6), "max_period"),
-        "analyse max_period 0": (lambda: analyse(phi, max_period=0), "max_period"),
-        "analyse epsilon 5": (lambda: analyse(phi, epsilon=5), "epsilon"),
-        "analyse Φ above 1": (lambda: analyse(lambda u: 0.5 + u), "phi"),
-        "sample_experts accuracy > 1": (
-            lambda: sample_experts(ds, 2, distributions={"easy_accuracy": (0.9, 1.2)}, rng=0),
-            "easy_accuracy",
-        ),
-        "model alpha 5": (lambda: CollaborationModel(alpha=5, rng=0), "alpha"),
-        "model adb_drift []": (lambda: CollaborationModel(adb_drift=[], rng=0), "adb_drift"),
-        "model n_eval 0": (lambda: CollaborationModel(n_eval=0, rng=0), "n_eval"),
-        "model rng 'x'": (lambda: CollaborationModel(rng="x"), "rng"),
-        "model cases_per_epoch 1": (
-            lambda: CollaborationModel(cases_per_epoch=1, rng=0).step(),
-            "cases_per_epoch",
-        ),
-        "make_expert(None)": (lambda: make_expert(None), "ds"),
-        "expert.decide(None)": (lambda: expert.decide(None), "split"),
-        "expert.decide(rng='x')": (lambda: expert.decide(ds.test, "x"), "rng"),
-        "mean_se(by=[])": (lambda: mean_se(table, "v", by=[]), "by"),
-        "fit_discretion_model max_depth 0": (
-            lambda: fit_discretion_model(expert, ds, 0, max_depth=0),
-            "max_depth",
-        ),
-        "save_figure unwritable": (lambda: save_figure(figure, "/proc/nope/phi.png"), "path"),
-        "save_figure (tables) unwritable": (
-            lambda: save_table_figure(figure, "/proc/nope/x.png"),
-            "path",
-        ),
-    }
+    return CollaborationModel(**{"rng": 0, **options})
 
 
-API_CASES = sorted(
-    [
-        "analyse max_period 10**6",
-        "analyse max_period 0",
-        "analyse epsilon 5",
-        "analyse Φ above 1",
-        "sample_experts accuracy > 1",
-        "model alpha 5",
-        "model adb_drift []",
-        "model n_eval 0",
-        "model rng 'x'",
-        "model cases_per_epoch 1",
-        "make_expert(None)",
-        "expert.decide(None)",
-        "expert.decide(rng='x')",
-        "mean_se(by=[])",
-        "fit_discretion_model max_depth 0",
-        "save_figure unwritable",
-        "save_figure (tables) unwritable",
-    ]
-)
+def _analyse(*args, **options):
+    from hmlsim.dynamics import analyse
+
+    return analyse(*args, **options)
 
 
-@pytest.mark.parametrize("case", API_CASES)
-def test_the_public_api_raises_config_error_naming_the_argument(heart, case):
-    call_it, field = _api_cases(heart)[case]
+def _behaviour(name: str):
+    return getattr(importlib.import_module("hmlsim.behaviour"), name)
+
+
+def _collect(name: str):
+    return getattr(importlib.import_module("hmlsim.experiments.collect"), name)
+
+
+#: the issue's Python-API cases: (call on the tour's objects, the argument its error names)
+API_CASES = {
+    "analyse max_period 10**6": (lambda t: _analyse(t.phi, max_period=10**6), "max_period"),
+    "analyse max_period 0": (lambda t: _analyse(t.phi, max_period=0), "max_period"),
+    "analyse epsilon 5": (lambda t: _analyse(t.phi, epsilon=5), "epsilon"),
+    "analyse Φ above 1": (lambda t: _analyse(lambda u: 0.5 + u), "phi"),
+    "sample_experts accuracy > 1": (
+        lambda t: _behaviour("sample_experts")(
+            t.ds, 2, distributions={"easy_accuracy": (0.9, 1.2)}, rng=0
+        ),
+        "easy_accuracy",
+    ),
+    "model alpha 5": (lambda t: _model(alpha=5), "alpha"),
+    "model adb_drift []": (lambda t: _model(adb_drift=[]), "adb_drift"),
+    "model n_eval 0": (lambda t: _model(n_eval=0), "n_eval"),
+    "model rng 'x'": (lambda t: _model(rng="x"), "rng"),
+    "model cases_per_epoch 1": (lambda t: _model(cases_per_epoch=1).step(), "cases_per_epoch"),
+    "make_expert(None)": (lambda t: _behaviour("make_expert")(None), "ds"),
+    "expert.decide(None)": (lambda t: t.expert.decide(None), "split"),
+    "expert.decide(rng='x')": (lambda t: t.expert.decide(t.ds.test, "x"), "rng"),
+    "mean_se(by=[])": (lambda t: _collect("mean_se")(t.table, "v", by=[]), "by"),
+    "fit_discretion_model max_depth 0": (
+        lambda t: _behaviour("fit_discretion_model")(t.expert, t.ds, 0, max_depth=0),
+        "max_depth",
+    ),
+    "save_figure unwritable": (
+        lambda t: importlib.import_module("hmlsim.dynamics.plots").save_figure(
+            t.figure, "/proc/nope/phi.png"
+        ),
+        "path",
+    ),
+    "save_figure (tables) unwritable": (
+        lambda t: _collect("save_figure")(t.figure, "/proc/nope/x.png"),
+        "path",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def tour(heart, heart_expert):
+    return _tour(heart, heart_expert)
+
+
+@pytest.mark.parametrize("case", sorted(API_CASES))
+def test_the_public_api_raises_config_error_naming_the_argument(tour, case):
+    call_it, field = API_CASES[case]
     started = time.perf_counter()
     with pytest.raises(ConfigError) as error:
-        call_it()
+        call_it(tour)
     assert error.value.field == field, error.value
     assert time.perf_counter() - started < WITHIN_S
 
