@@ -127,10 +127,15 @@ def check_same_spec(root: str | Path, spec: Mapping[str, Any], source: str | Non
     where, old, new = found
     theirs = f"the spec in {stored_source}" if stored_source else "the store's spec"
     ours = f"in {source}" if source else "in this spec"
+
+    def shown(value: Any) -> str:
+        text = json.dumps(value)
+        return text if len(text) <= 80 else f"{text[:70]}... ({len(text):,} characters)"
+
     raise ConfigError(
         "out",
-        f"{root} is the store of another sweep: {where} is {json.dumps(old)} in {theirs}, "
-        f"{json.dumps(new)} {ours}; a store resumes its own spec only (give another --out)",
+        f"{root} is the store of another sweep: {where} is {shown(old)} in {theirs}, "
+        f"{shown(new)} {ours}; a store resumes its own spec only (give another --out)",
     )
 
 
