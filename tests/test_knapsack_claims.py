@@ -21,6 +21,7 @@ from hmlsim.knapsack.claims import (
     stable_rung,
     verdict_equivalent_zero,
     verdict_number,
+    verdict_stable,
 )
 from hmlsim.knapsack.instances import generate_instances
 from hmlsim.knapsack.prediction import simulate_arms
@@ -86,6 +87,12 @@ def test_stable_rung_is_read_within_the_measured_range():
     assert k == 2.5 and at == pytest.approx(0.85)
     k, at = stable_rung([0.2, 0.05, 0.02], se, u)  # above the line throughout: none
     assert k == 0.0 and math.isnan(at)
+    # the paper's rung at the centre holds; "no stable point" also needs the whole band
+    assert verdict_stable(6.0, 6.0, [0.0, 6.0])[0] == "holds"
+    assert verdict_stable(0.0, 6.0, [0.0, 6.0])[0] == "inconclusive"
+    assert verdict_stable(0.0, 6.0, [0.0, 5.0])[0] == "deviates"
+    assert verdict_stable(0.0, 0.0, [0.0, 6.0], whole_band=True)[0] == "inconclusive"
+    assert verdict_stable(0.0, 0.0, [0.0], whole_band=True)[0] == "holds"
 
 
 def test_equivalence_of_the_bonus_arms_uses_tost():

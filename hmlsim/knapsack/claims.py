@@ -252,13 +252,17 @@ def _fmt(band: tuple[float, float] | None) -> str:
 
 
 def verdict_stable(
-    central: float, paper: float, band_values: Sequence[float]
+    central: float, paper: float, band_values: Sequence[float], *, whole_band: bool = False
 ) -> tuple[str, str, None]:
-    """The ``stable_rung`` rule (and ``no_stable_point`` with ``paper = 0``)."""
+    """The ``stable_rung`` rule, and with ``whole_band`` the ``no_stable_point`` rule.
+
+    ``stable_rung`` holds when the centre reads the paper's rung;
+    ``no_stable_point`` (``paper = 0``) also needs every band point to agree.
+    """
     label = {0.0: "none in the measured range"}
     name = label.get(central, f"rung {central:g}")
     values = {float(v) for v in band_values if np.isfinite(v)}
-    if central == paper:
+    if central == paper and (not whole_band or values <= {paper}):
         return "holds", f"the centre reads {name}, as the paper; band: {sorted(values)}", None
     if paper not in values:
         return "deviates", f"the centre reads {name}; no band point gives {paper:g}", None
@@ -383,7 +387,9 @@ def evaluate(
             reason = f"min z over rungs {z:.2f} (band {_fmt(row['band'])}), needs > 1.96"
         elif test in ("stable_rung", "no_stable_point"):
             paper = float(claim["paper"])
-            verdict, reason, _ = verdict_stable(row["hmlsim"], paper, band_table.get(key, []))
+            verdict, reason, _ = verdict_stable(
+                row["hmlsim"], paper, band_table.get(key, []), whole_band=test == "no_stable_point"
+            )
             if key == "stable_rung":
                 row["stable_point_u"] = central.get("stable_point_u")
                 row["stable_point_phi"] = central.get("stable_point_phi")

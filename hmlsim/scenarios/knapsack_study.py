@@ -309,7 +309,13 @@ QUICK = {
 
 
 def _phi(model_u: np.ndarray, team_u: np.ndarray, seed: int, name: str):
-    """EmpiricalPhi over the rungs (arrays of shape (K, B)) and its stable points."""
+    """EmpiricalPhi over the rungs (arrays of shape (K, B)) and its stable points.
+
+    :func:`~hmlsim.dynamics.find_stable_points` holds Φ constant beyond the last
+    rung, so its points may lie beyond the measured range (an extrapolation,
+    summarised as ``*_flat_beyond_rungs``); the prediction of the stable point
+    is the claim ``stable_point`` (:func:`hmlsim.knapsack.claims.stable_rung`).
+    """
     from hmlsim.dynamics import EmpiricalPhi, find_stable_points
 
     # rungs that share a model (or a mean utility) are one point of Φ
@@ -558,10 +564,10 @@ def _run(config: Config, bar) -> ScenarioResult:
         "phi": _pairs(phi, "x", "y"),
         "phi_ci": _pairs(phi, "team_lo", "team_hi"),
         "phi_max_pick": _pairs(phi_max, "x", "y"),
-        "phi_stable_points": phi_points,
-        "phi_max_pick_stable_points": phi_max_points,
-        "optimality_stable_points": opt_points,
-        "optimality_max_pick_stable_points": opt_max_points,
+        "phi_stable_points_flat_beyond_rungs": phi_points,
+        "phi_max_pick_stable_points_flat_beyond_rungs": phi_max_points,
+        "optimality_stable_points_flat_beyond_rungs": opt_points,
+        "optimality_max_pick_stable_points_flat_beyond_rungs": opt_max_points,
         "rungs_on_45_line": lines[lines.on_45_line].rung.tolist(),
         "loops": loops,
         "stable_point": loop_summary(ends, "human+ML"),
