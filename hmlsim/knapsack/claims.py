@@ -264,6 +264,13 @@ def verdict_stable(
     values = {float(v) for v in band_values if np.isfinite(v)}
     if central == paper and (not whole_band or values <= {paper}):
         return "holds", f"the centre reads {name}, as the paper; band: {sorted(values)}", None
+    if central == paper:
+        others = sorted(values - {paper})
+        return (
+            "inconclusive",
+            f"the centre reads {name}, as the paper; band points read {others}",
+            None,
+        )
     if paper not in values:
         return "deviates", f"the centre reads {name}; no band point gives {paper:g}", None
     return "inconclusive", f"the centre reads {name}; some band points give {paper:g}", None
