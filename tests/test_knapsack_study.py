@@ -56,7 +56,7 @@ def test_quick_run_writes_the_study(tmp_path):
         "inferior_when_not_following_increasing",
     ):
         p = predictions[key]
-        assert p["kind"] == "prediction" and p["verdict"] in ("holds", "deviates", "inconclusive")
+        assert p["kind"] == "result" and p["verdict"] in ("holds", "deviates", "inconclusive")
         assert p["quote"] and p["paper_se"]["source"]
         assert p["band"][0] <= p["hmlsim"] <= p["band"][1]
     assert predictions["phi_q6"]["paper"] == 0.926

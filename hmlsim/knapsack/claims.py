@@ -3,8 +3,9 @@
 The claims live in ``hmlsim/reproduce/ledger/knapsack.toml`` (written before
 the run): each has the paper's sentence, the quantity hmlsim computes for it,
 its test and margin, and whether it is a *setup* input (humans alone, the
-ladder: reported, no verdict) or a *prediction* (``holds`` / ``deviates`` /
-``inconclusive``; the rules are the ledger's ``[tests]``).
+ladder: reported, no verdict) or a *result*: a prediction with a verdict
+(``holds`` / ``deviates`` / ``inconclusive``; the rules are the ledger's
+``[tests]``).
 
 **The paper's uncertainty** (:func:`sigma_user_bound`, :func:`paper_se`). The
 paper's SEs are clustered at the user level (1,289 users × 10 problems) and

@@ -557,7 +557,7 @@ def _run(config: Config, bar) -> ScenarioResult:
         },
         "calibration": calibration,
         "predictions": predictions,
-        "verdicts": {p["id"]: p["verdict"] for p in predictions if p["kind"] == "prediction"},
+        "verdicts": {p["id"]: p["verdict"] for p in predictions if p["kind"] == "result"},
         "phi_at_paper_q": {
             f"q{j + 1}": central.get(f"phi_at_paper_q{j + 1}") for j in range(len(names))
         },
