@@ -116,10 +116,13 @@ def _check(
         raise ConfigError("jitter", f"must be an integer >= 0, got {jitter!r}")
 
 
-def generator_kwargs(name: str) -> dict:
-    """The keyword arguments of the named generator (:data:`GENERATORS`)."""
+def generator_kwargs(name: str, field: str = "generator") -> dict:
+    """The keyword arguments of the named generator (:data:`GENERATORS`).
+
+    ``field`` is the configuration field named in the error for an unknown name.
+    """
     if name not in GENERATORS:
-        raise ConfigError("generator", f"must be one of {sorted(GENERATORS)}, got {name!r}")
+        raise ConfigError(field, f"must be one of {sorted(GENERATORS)}, got {name!r}")
     return dict(GENERATORS[name])
 
 

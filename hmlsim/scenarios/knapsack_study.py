@@ -241,7 +241,7 @@ class Config:
         for b in self.bonuses:
             check_number("bonuses", b, minimum=0.0, maximum=MAX_BONUS_CENTS)
         check_probability("target_alone", self.target_alone)
-        generator_kwargs(self.generator_name)
+        generator_kwargs(self.generator_name, "generator_name")
         for axis in AXES:
             if len(getattr(self, f"band_{axis}")) != 2:
                 raise ConfigError(f"band_{axis}", "give two numbers: low,high")
