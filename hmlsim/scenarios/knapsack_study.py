@@ -604,6 +604,15 @@ def _run(config: Config, bar) -> ScenarioResult:
     )
 
 
+def _stable_marks(summary: dict) -> list[dict]:
+    """The stable point read within the rungs, as :func:`plot_phi` marks it (none if none)."""
+    claim = next((p for p in summary.get("predictions", []) if p["id"] == "stable_point"), None)
+    u = None if claim is None else claim.get("stable_point_u")
+    if u is None or not np.isfinite(u):
+        return []
+    return [{"id": "stable_point", "hmlsim": u, "ci_low": u, "ci_high": u}]
+
+
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
     """Φ against the 45° line, the learning paths and the learning curves."""
     import matplotlib
@@ -624,7 +633,7 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
             art["phi_max"],
             alone,
             out_dir / "phi.png",
-            predictions=result.summary.get("predictions"),
+            predictions=_stable_marks(result.summary),
             loop_end=loop_end,
         ),
         plot_paths(art["paths"], out_dir / "learning_paths.png"),
