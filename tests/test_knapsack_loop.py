@@ -72,7 +72,9 @@ def test_loop_climbs_from_a_weak_model_and_is_reproducible(weak_model):
     b = run_loop(weak_model, SolverParams(), np.random.default_rng(3), settings)
     assert np.array_equal(a.model_utilities, b.model_utilities)
     u = a.model_utilities
-    assert u[0] < 0.76 and u[-1] > 0.88  # the learning path climbs towards ≈ 0.92
+    # the learning path climbs to the stop-decoded MLP's ceiling, the density-greedy fill
+    # (≈ 0.876 on the paper's instances)
+    assert u[0] < 0.76 and u[-1] > 0.85
     assert np.all(a.team_utilities[:1] > u[:1])
     table = a.table()
     assert list(table.epoch) == list(range(len(u)))
@@ -90,6 +92,8 @@ def test_stable_point_definition_and_settings_checks():
         LoopSettings(n_cases=0)
     with pytest.raises(ConfigError, match="epsilon"):
         LoopSettings(epsilon=0)
+    with pytest.raises(ConfigError, match="decoding"):
+        LoopSettings(decoding="greedy")
 
 
 @pytest.mark.slow
@@ -112,6 +116,6 @@ def test_loop_settles_over_seeds_and_max_pick_team_is_higher(weak_model):
         )
     model, team = np.array(ends).T
     # the seeds agree on where the loop ends, far above the weak start
-    assert np.ptp(model) < 0.02 and np.ptp(team) < 0.02 and model.min() > 0.85
+    assert np.ptp(model) < 0.02 and np.ptp(team) < 0.02 and model.min() > 0.84
     # max-pick labels are better, seed by seed, so its team ends higher
     assert np.all(np.array(ends_max)[:, 1] > team)

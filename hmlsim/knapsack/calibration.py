@@ -147,6 +147,7 @@ def calibrate(
     draws: SolverDraws | None = None,
     noise_bounds: tuple[float, float] = (0.0, 3.0),
     intercept_bounds: tuple[float, float] = (-10.0, 10.0),
+    slope_factor: float = 1.0,
 ) -> CalibrationResult:
     """Fit ``noise`` on humans alone and ``follow_intercept`` on one rung (module docstring).
 
@@ -167,6 +168,9 @@ def calibrate(
         Fixed common random numbers.
     noise_bounds, intercept_bounds : (float, float)
         Brackets of the two roots.
+    slope_factor : float
+        ``follow_slope = slope_factor · tied_slope(noise)``: 1 is the tie of the
+        module doc; the study's band varies it (the tie is an assumption).
 
     Returns
     -------
@@ -188,6 +192,8 @@ def calibrate(
     """
     targets = targets or Targets()
     params = base or SolverParams()
+    if not float(slope_factor) > 0.0:
+        raise ConfigError("slope_factor", f"must be > 0, got {slope_factor!r}")
     if draws is None:
         if rng is None:
             raise ConfigError("rng", "give a numpy Generator for the common random numbers")
@@ -200,7 +206,7 @@ def calibrate(
         *noise_bounds,
         "humans_alone",
     )
-    params = params.with_(noise=noise, follow_slope=tied_slope(noise))
+    params = params.with_(noise=noise, follow_slope=float(slope_factor) * tied_slope(noise))
     achieved = {"humans_alone": alone_utility(instances, params, draws)}
     if targets.rung is not None:
         intercept = _root(

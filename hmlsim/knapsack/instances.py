@@ -1,23 +1,28 @@
-"""Hard 0-1 knapsack instances: Pisinger's strongly correlated class, unique optimum.
+"""Hard 0-1 knapsack instances: the paper's Algorithm 1 (A.10) and named variants.
 
-The paper's generator constants were lost in the text extraction (SPEC part A,
-*choice*). The defaults here come from published constants and the SPEC's
-criteria only — never from a figure of the paper's results
-(``docs/knapsack.md``):
+The paper (A.10): instances whose weights and values are "strongly, yet
+imperfectly, correlated (Pisinger, 2005; Murawski & Bossaerts, 2016)", 18
+items (A.8), integer weights, values and capacity, capacity "between 5 and
+250" (Section 4), and "there can be multiple optimal combinations of items to
+pack, but the optimal value is always unique" (Section 4): tied item sets are
+allowed, since the utility is value-based. Algorithm 1's constants (its
+correlation and mean) were lost in the text extraction (SPEC part A,
+*choice*); the generators here take published constants only, never a figure
+of the paper's results:
 
-- weights ``w_i ~ U{w_min..w_max}`` = U{1..100}: Pisinger's (2005) data range
-  ``R = 100``, the smallest he uses (the capacity must stay within 5..250);
-- values ``v_i = round(w_i + offset + noise_sd · N(0,1))``, at least 1, with
-  Pisinger's strongly correlated constants ``offset = R/10 = 10`` and no noise
-  (``noise_sd = 0``). ``noise_sd > 0`` makes the correlation imperfect; it is a
-  study axis, as is the offset;
-- capacity ``c = round(f · Σ w)`` with ``f ~ U(f_low, f_high)`` = U(0.08, 0.20),
-  clipped to 5..250 (SPEC criterion ii). The range is the one SPEC criterion
-  iii asks for: the paper's "random fill" baseline averages ≈ 60% of the
-  optimum (measured 0.59; ``tests/test_knapsack_instances.py``);
-- the DP optimum is unique (SPEC criterion i): an instance with two item sets
-  of the optimal value is discarded and drawn again (≈ 40% of raw draws with
-  the default constants, whose values are a linear function of the weights).
+``"paper"`` (the default, :data:`GENERATORS`)
+    weights ``w_i ~ U{1..100}`` (Pisinger's data range ``R = 100``, the
+    smallest he uses: larger ranges put the capacity above 250);
+    values ``v_i = w_i + R/10 + U{-R/10..R/10}`` — Pisinger's *strongly
+    correlated* offset ``R/10`` with the spread ``R/10`` of his *weakly
+    correlated* class, so the correlation is strong (≈ 0.98) and not
+    perfect; capacity ``round(f · Σ w)``, ``f ~ U(0.08, 0.20)``, clipped to
+    5..250 (random fill ≈ 60% of the optimum, as the paper's baseline);
+    instances with several optimal item sets are kept (``unique_set=False``).
+``"pisinger_sc"`` (the generator of earlier versions)
+    Pisinger's strongly correlated class exactly (``v = w + 10``: correlation
+    1), same capacity rule, and instances with two optimal item sets are
+    discarded and drawn again (≈ 40% of raw draws).
 """
 
 from __future__ import annotations
@@ -31,10 +36,17 @@ from hmlsim.knapsack.solver import solve_dp
 
 #: the paper's bounds on the capacity
 CAPACITY_MIN, CAPACITY_MAX = 5, 250
-#: Pisinger's strongly correlated class with R = 100: values = weights + R/10
+#: Pisinger's strongly correlated offset with R = 100: values = weights + R/10 (+ jitter)
 OFFSET, NOISE_SD = 10.0, 0.0
+#: half-width of the paper generator's uniform integer value jitter (Pisinger's weak spread R/10)
+JITTER = 10
 #: capacity as a fraction of the total weight (random fill ≈ 60%, SPEC criterion iii)
 CAPACITY_FRACTION = (0.08, 0.20)
+#: the named generators (keyword arguments of :func:`generate_instances`); "paper" is the default
+GENERATORS: dict[str, dict] = {
+    "paper": {"offset": OFFSET, "jitter": JITTER, "noise_sd": 0.0, "unique_set": False},
+    "pisinger_sc": {"offset": OFFSET, "jitter": 0, "noise_sd": 0.0, "unique_set": True},
+}
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,11 @@ class Instances:
     weights, values : ndarray of int64, shape (B, n)
     capacity : ndarray of int64, shape (B,)
     optimum : ndarray of int64, shape (B,)
-        Optimal total value (unique item set).
+        Optimal total value (unique: the utilities compare values).
     solution : ndarray of bool, shape (B, n)
-        The optimal item set.
+        One optimal item set (the DP's).
+    n_optimal : ndarray of int64, shape (B,), optional
+        How many item sets reach the optimal value (1 unless ties are allowed).
     """
 
     weights: np.ndarray
@@ -56,6 +70,7 @@ class Instances:
     capacity: np.ndarray
     optimum: np.ndarray
     solution: np.ndarray
+    n_optimal: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.weights.shape[0])
@@ -73,6 +88,7 @@ class Instances:
             self.capacity[index],
             self.optimum[index],
             self.solution[index],
+            None if self.n_optimal is None else self.n_optimal[index],
         )
 
 
@@ -91,6 +107,7 @@ def check_generator(
     f_high: float,
     noise_sd: float,
     offset: float,
+    jitter: int = 0,
     *,
     capacity_fields: tuple[str, str] = ("capacity_fraction", "capacity_fraction"),
 ) -> None:
@@ -103,7 +120,7 @@ def check_generator(
         or all equal while the values have no noise (no instance would have a
         unique optimum); a capacity fraction outside (0, 1) or so small that
         the lightest weight would not fit in an average instance; ``offset`` or
-        ``noise_sd`` outside [0, :data:`MAX_VALUE`].
+        ``noise_sd`` outside [0, :data:`MAX_VALUE`]; ``jitter`` not an integer >= 0.
     """
     n_items = check_count("n_items", n_items, minimum=2, maximum=MAX_ITEMS)
     w_min = check_count("w_min", w_min, maximum=MAX_WEIGHT)
@@ -122,6 +139,18 @@ def check_generator(
         check_number(field, value, minimum=lowest, maximum=1.0)
     if not f_low <= f_high < 1.0:
         raise ConfigError(capacity_fields[0], f"need low <= high < 1, got {f_low}..{f_high}")
+    if isinstance(jitter, bool) or int(jitter) != jitter or jitter < 0:
+        raise ConfigError("jitter", f"must be an integer >= 0, got {jitter!r}")
+
+
+def generator_kwargs(name: str, field: str = "generator") -> dict:
+    """The keyword arguments of the named generator (:data:`GENERATORS`).
+
+    ``field`` is the configuration field named in the error for an unknown name.
+    """
+    if name not in GENERATORS:
+        raise ConfigError(field, f"must be one of {sorted(GENERATORS)}, got {name!r}")
+    return dict(GENERATORS[name])
 
 
 def draw_raw(
@@ -134,10 +163,12 @@ def draw_raw(
     offset: float = OFFSET,
     noise_sd: float = NOISE_SD,
     capacity_fraction: tuple[float, float] = CAPACITY_FRACTION,
+    jitter: int = JITTER,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw weights, values and capacities (without the uniqueness filter)."""
     w = rng.integers(w_min, w_max + 1, size=(n_instances, n_items))
-    v = np.rint(w + offset + noise_sd * rng.standard_normal((n_instances, n_items)))
+    spread = rng.integers(-int(jitter), int(jitter) + 1, size=w.shape) if jitter else 0
+    v = np.rint(w + offset + spread + noise_sd * rng.standard_normal((n_instances, n_items)))
     v = np.maximum(v, 1).astype(np.int64)
     fraction = rng.uniform(capacity_fraction[0], capacity_fraction[1], size=n_instances)
     cap = np.clip(np.rint(fraction * w.sum(axis=1)), CAPACITY_MIN, CAPACITY_MAX).astype(np.int64)
@@ -154,9 +185,11 @@ def generate_instances(
     offset: float = OFFSET,
     noise_sd: float = NOISE_SD,
     capacity_fraction: tuple[float, float] = CAPACITY_FRACTION,
+    jitter: int = JITTER,
+    unique_set: bool = False,
     max_rounds: int = 100,
 ) -> Instances:
-    """Generate hard knapsack instances with a unique optimum.
+    """Generate hard knapsack instances (default: the paper's generator, module doc).
 
     Parameters
     ----------
@@ -169,10 +202,16 @@ def generate_instances(
     w_min, w_max : int
         Weights are uniform integers in ``w_min..w_max``.
     offset, noise_sd : float
-        Values are ``round(w + offset + noise_sd · N(0, 1))``, at least 1.
+        Values are ``round(w + offset + U{-jitter..jitter} + noise_sd · N(0, 1))``,
+        at least 1.
     capacity_fraction : (float, float)
         Capacity is a uniform fraction in this range of the total weight,
         rounded and clipped to 5..250.
+    jitter : int
+        Half-width of the uniform integer value jitter (0: values linear in weights).
+    unique_set : bool
+        Discard instances whose optimal value is reached by several item sets
+        (the ``"pisinger_sc"`` variant); the paper keeps them (default).
     max_rounds : int
         Rounds of redrawing instances with tied optima before giving up.
 
@@ -186,7 +225,7 @@ def generate_instances(
     >>> inst.weights.shape, bool((inst.capacity <= 250).all())
     ((4, 18), True)
     """
-    check_generator(n_items, w_min, w_max, *capacity_fraction, noise_sd, offset)
+    check_generator(n_items, w_min, w_max, *capacity_fraction, noise_sd, offset, jitter)
     n_instances = int(n_instances)
     if n_instances < 0:
         raise ConfigError("n_instances", f"must be >= 0, got {n_instances!r}")
@@ -205,10 +244,12 @@ def generate_instances(
             offset=offset,
             noise_sd=noise_sd,
             capacity_fraction=capacity_fraction,
+            jitter=jitter,
         )
         dp = solve_dp(w, v, cap)
-        ok = np.flatnonzero(dp.n_optimal == 1)[:missing]
-        kept.append((w[ok], v[ok], cap[ok], dp.value[ok], dp.selection[ok]))
+        ok = np.flatnonzero((dp.n_optimal == 1) | (not unique_set))[:missing]
+        n_opt = dp.n_optimal[ok].astype(np.int64)
+        kept.append((w[ok], v[ok], cap[ok], dp.value[ok], dp.selection[ok], n_opt))
         missing -= ok.size
     if missing:
         raise ConfigError(
@@ -219,7 +260,6 @@ def generate_instances(
     parts = [np.concatenate(p) if kept else np.empty((0,)) for p in zip(*kept, strict=True)]
     if not kept:
         empty = np.zeros((0, n_items), dtype=np.int64)
-        return Instances(
-            empty, empty, np.zeros(0, np.int64), np.zeros(0, np.int64), empty.astype(bool)
-        )
+        none = np.zeros(0, np.int64)
+        return Instances(empty, empty, none, none, empty.astype(bool), none)
     return Instances(*parts)

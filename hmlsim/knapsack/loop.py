@@ -67,6 +67,9 @@ class LoopSettings:
         The model the firm retrains (:mod:`hmlsim.knapsack.learners`): the
         paper's MLP on density-sorted items (default), the same network on
         unsorted items, or the per-item set learner.
+    decoding : {"stop", "skip"}
+        How each retrained model turns scores into a solution
+        (:attr:`~hmlsim.knapsack.recommender.ImitationLearner.decoding`).
     """
 
     n_cases: int = 2000
@@ -81,9 +84,12 @@ class LoopSettings:
     bonus: float = 0.0
     generator: dict = field(default_factory=dict)
     learner: str = "sorted"
+    decoding: str = "stop"
 
     def __post_init__(self) -> None:
         check_learner("learner", self.learner)
+        if self.decoding not in ("stop", "skip"):
+            raise ConfigError("decoding", f"must be stop or skip, got {self.decoding!r}")
         for name in ("n_cases", "max_epochs", "patience", "train_epochs", "batch_size"):
             value = getattr(self, name)
             if int(value) != value or value < 1:
@@ -219,6 +225,7 @@ def retrain(
         device=settings.device,
         random_state=int(rng.integers(2**63)),
     )
+    model.decoding = settings.decoding
     return model.fit(cases, labels)
 
 

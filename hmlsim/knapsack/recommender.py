@@ -183,9 +183,19 @@ class ImitationLearner:
     def predict_scores(self, instances: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    #: how scores become a solution: ``"stop"`` (items by decreasing score until the
+    #: first that does not fit, the paper's random-fill rule) or ``"skip"`` (go on
+    #: past items that do not fit: the knapsack is filled until nothing more fits)
+    decoding: str = "stop"
+
     def predict(self, instances: Any) -> np.ndarray:
-        """Decoded solutions: items by decreasing score until the first that does not fit."""
-        return decode(self.predict_scores(instances), instances.weights, instances.capacity)
+        """Decoded solutions: items by decreasing score, by the rule :attr:`decoding`."""
+        return decode(
+            self.predict_scores(instances),
+            instances.weights,
+            instances.capacity,
+            stop_at_first=self.decoding != "skip",
+        )
 
     def snapshot(self):
         """A frozen copy of this fitted model (for checkpoints along training)."""

@@ -25,11 +25,12 @@ a batch of instances, one solver per instance):
    fitted: its prior is 0 (no effort response), so the bonus arms are
    predictions.
 
-The defaults are the knapsack study's calibration (full size, seed 0): only
-``noise`` is fitted, on the humans-alone arm (0.909); ``follow_slope`` is tied
-to it (:func:`hmlsim.knapsack.calibration.tied_slope`); ``follow_intercept`` is
-its prior 0; ``effort`` and ``perception_noise`` are fixed choices
-(``docs/knapsack.md``).
+The defaults are the knapsack study's centre (full size, seed 0, the paper's
+generator): only ``noise`` is fitted, on the humans-alone arm (0.909);
+``follow_slope`` is tied to it (:func:`hmlsim.knapsack.calibration.tied_slope`);
+``follow_intercept`` 0, ``effort`` 6, ``perception_noise`` 0.05 and
+``incentive_elasticity`` 0 are the centre of the study's band, over which every
+prediction is also reported (:mod:`hmlsim.knapsack.band`, ``docs/knapsack.md``).
 """
 
 from __future__ import annotations
@@ -61,10 +62,10 @@ class SolverParams:
         Relative effort increase per 10 cents of bonus per percentage point.
     """
 
-    noise: float = 0.371
+    noise: float = 0.326
     effort: int = 6
     follow_intercept: float = 0.0
-    follow_slope: float = 4.89
+    follow_slope: float = 5.56
     perception_noise: float = 0.05
     incentive_elasticity: float = 0.0
 

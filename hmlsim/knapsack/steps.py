@@ -1,35 +1,36 @@
 """The steps of the knapsack study that the scenario strings together.
 
-:func:`calibrate_and_predict` (calibration on humans alone, predictions with
-intervals), :func:`rung_line_tests` (each rung on the 45° line),
-:func:`label_starts`, :func:`run_loops` and :func:`loop_summary` (the
-performative loop, from the ladder's rungs and from models trained on partly
-optimal labels). ``config``
+:func:`predict_with_band` (calibration on humans alone; every claim's
+quantity at the centre and over the band of unfitted constants, with SEs),
+:func:`rung_line_tests` (each rung on the 45° line), :func:`label_starts`,
+:func:`run_loops` and :func:`loop_summary` (the performative loop, from the
+ladder's rungs and from models trained on partly optimal labels). ``config``
 is a :class:`hmlsim.scenarios.knapsack_study.Config`.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from hmlsim.knapsack.band import band_range, run_band
 from hmlsim.knapsack.calibration import Targets, calibrate
+from hmlsim.knapsack.claims import (
+    bootstrap_se,
+    evaluate,
+    load_ledger,
+    paper_se,
+    quantities,
+    rung_paper_se,
+)
 from hmlsim.knapsack.instances import Instances
-from hmlsim.knapsack.ladder import Rung
+from hmlsim.knapsack.ladder import PAPER_QUALITIES, Rung
 from hmlsim.knapsack.learners import make_recommender
 from hmlsim.knapsack.loop import LoopSettings, run_loop
-from hmlsim.knapsack.prediction import (
-    PAPER_PROBLEMS,
-    Arms,
-    bootstrap_sd,
-    calibration_sd,
-    figures,
-    prediction_rows,
-    simulate_arms,
-    target_se,
-)
+from hmlsim.knapsack.prediction import Arms, simulate_arms
 from hmlsim.knapsack.recommender import density_order
 from hmlsim.knapsack.solvers import SolverDraws, SolverParams, solve
 from hmlsim.knapsack.utility import economic_performance, fill_in_order
@@ -39,87 +40,121 @@ from hmlsim.seeding import make_rng
 log = logging.getLogger(__name__)
 
 
-def calibrate_and_predict(config, evaluation: Instances, recs: list, names: list[str], seed: int):
-    """Calibrate on humans alone (+ one rung); predict every other figure with intervals.
+def centre_params(config) -> tuple[SolverParams, float]:
+    """The band's centre as solver parameters (noise still to fit) and the slope factor."""
+    spec = config.band
+    c = spec.centre
+    base = SolverParams(
+        effort=round(c["effort"]),
+        perception_noise=float(c["perception_noise"]),
+        follow_intercept=float(c["follow_intercept"]),
+        incentive_elasticity=float(c["incentive_elasticity"]),
+    )
+    return base, float(c["slope_factor"])
+
+
+def predict_with_band(config, evaluation: Instances, recs: list, names: list[str], seed: int):
+    """Calibrate on humans alone; every claim's quantity at the centre, over the band, with SEs.
+
+    1. the centre: the band's central constants, ``noise`` fitted to humans
+       alone (:func:`~hmlsim.knapsack.calibration.calibrate`);
+    2. the simulation SE of every quantity: a paired bootstrap over the
+       evaluation instances and refits on humans-alone targets drawn within
+       the paper's SE of that arm (independent, added in quadrature);
+    3. the band: every point of ``config.band`` with the noise refitted;
+    4. the verdicts (:func:`hmlsim.knapsack.claims.evaluate`).
 
     Returns
     -------
-    (CalibrationResult, Arms, dict, list of dict, dict)
-        The fit, the per-instance outcomes, every figure's central value, the
-        prediction objects and the ``calibration`` entry of the summary.
+    (CalibrationResult, Arms, dict, list of dict, dict, pandas.DataFrame)
+        The centre's fit, its per-instance outcomes, every quantity at the
+        centre, the predictions, the ``calibration`` entry of the summary and
+        the band table (one row per point).
     """
+    ledger = load_ledger()
     draws = SolverDraws.draw(evaluation.weights.shape, make_rng(seed, "experts"))
-    rung = config.calibration_rung
-    k_rung = names.index(rung) if rung is not None else None
-    rec_rung = recs[k_rung] if rung is not None else None
+    se_rung = rung_paper_se(ledger, names)
+    n_users = [ledger["design"]["n_users"].get(n, 1) for n in names]
+    alone_claim = next(c for c in ledger["claim"] if c["id"] == "humans_alone")
+    se_alone = paper_se(ledger, alone_claim)["value"]
+    v, opt = evaluation.values, evaluation.optimum
 
-    def refit(alone: float, rung_target: float) -> SolverParams:
-        targets = Targets(alone, None if rung is None else rung_target, rung or "none")
-        return calibrate(evaluation, rec_rung, targets, draws=draws).params
+    def outcome(base: SolverParams, slope_factor: float, target: float):
+        fit = calibrate(
+            evaluation, None, Targets(target), base, draws=draws, slope_factor=slope_factor
+        )
+        arms = simulate_arms(evaluation, recs, fit.params, draws)
+        bonus_u = {
+            float(b): economic_performance(
+                v, solve(evaluation, None, fit.params, bonus=b, draws=draws).selection, opt
+            )
+            for b in sorted({0.0, *map(float, config.bonuses)})
+        }
+        return fit, arms, bonus_u
 
-    fit = calibrate(
-        evaluation,
-        rec_rung,
-        Targets(config.target_alone, None if rung is None else config.target_rung, rung or "none"),
-        draws=draws,
-    )
-    arms = simulate_arms(evaluation, recs, fit.params, draws)
-    central = figures(arms, names)
-    for b in config.bonuses:
-        sel = solve(evaluation, None, fit.params, bonus=b, draws=draws).selection
-        central[f"humans_alone_bonus_{b:g}"] = float(
-            economic_performance(evaluation.values, sel, evaluation.optimum).mean()
+    def measure(arms, bonus_u, idx=None):
+        return quantities(
+            arms, names, se_rung, n_users, bonus_u, paper_q=PAPER_QUALITIES[: len(names)], idx=idx
         )
-    se = (
-        target_se(arms.alone.std(), PAPER_PROBLEMS["humans_alone"]),
-        target_se(arms.team_u[k_rung].std(), PAPER_PROBLEMS.get(f"phi_{rung}", 640))
-        if rung
-        else 0.0,
+
+    base, slope_factor = centre_params(config)
+    fit, arms, bonus_u = outcome(base, slope_factor, config.target_alone)
+    central = measure(arms, bonus_u)
+    boot = bootstrap_se(
+        lambda idx: measure(arms, bonus_u, idx),
+        len(evaluation),
+        make_rng(seed, "bootstrap"),
+        config.n_boot,
     )
-    sd_boot = bootstrap_sd(arms, names, make_rng(seed, "bootstrap"), config.n_boot)
-    sd_cal = calibration_sd(
-        refit,
-        lambda p: simulate_arms(evaluation, recs, p, draws),
-        names,
-        (config.target_alone, config.target_rung),
-        se,
-        make_rng(seed, "refits"),
-        config.n_refits,
-    )
-    for b in config.bonuses:  # the bonus arms vary like humans alone (no effort response)
-        key = f"humans_alone_bonus_{b:g}"
-        sd_boot[key], sd_cal[key] = sd_boot["humans_alone"], sd_cal["humans_alone"]
-    fitted = fit.targets.names + ([f"delta_{rung}"] if rung else [])
-    paper_se = {
-        key: target_se(
-            (arms.team_u[names.index(key[4:])] if key.startswith("phi_") else arms.alone).std(),
-            n,
+    refit_rng = make_rng(seed, "refits")
+    refits = [
+        measure(
+            *outcome(base, slope_factor, float(refit_rng.normal(config.target_alone, se_alone)))[1:]
         )
-        for key, n in PAPER_PROBLEMS.items()
-        if not key.startswith("phi_") or key[4:] in names
-    }
-    for key in list(paper_se):  # Δ = Φ − u: the model's u is known, Φ carries the error
-        if key.startswith("phi_"):
-            paper_se["delta_" + key[4:]] = paper_se[key]
-    predictions = prediction_rows(central, sd_boot, sd_cal, fitted, paper_se=paper_se)
+        for _ in range(int(config.n_refits))
+    ]
+    sim_se = {}
+    with warnings.catch_warnings():  # a quantity that is NaN in every refit has no SE
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for key in central:
+            cal = float(np.nanstd([r[key] for r in refits], ddof=1)) if len(refits) > 1 else 0.0
+            sim_se[key] = float(np.hypot(boot.get(key, 0.0), cal))
+
+    def at_point(point: dict) -> dict:
+        p_base = base.with_(
+            effort=int(point["effort"]),
+            perception_noise=float(point["perception_noise"]),
+            follow_intercept=float(point["follow_intercept"]),
+            incentive_elasticity=float(point["incentive_elasticity"]),
+        )
+        p_fit, p_arms, p_bonus = outcome(p_base, float(point["slope_factor"]), config.target_alone)
+        return {"noise": p_fit.params.noise, **measure(p_arms, p_bonus)}
+
+    band_table = run_band(config.band.points(make_rng(seed, "band")), at_point)
+    predictions = evaluate(
+        ledger,
+        central,
+        sim_se,
+        band_table,
+        {"bonus_u": bonus_u, "names": names, "rung_sd": list(arms.model_u.std(axis=1))},
+    )
     calibration = {
         "targets": fit.targets.names,
-        "target_values": {
-            "humans_alone": config.target_alone,
-            **({f"phi_{rung}": config.target_rung} if rung else {}),
-        },
-        "target_se": dict(zip(fit.targets.names, se, strict=False)),
+        "target_values": {"humans_alone": config.target_alone},
+        "target_se": {"humans_alone": se_alone},
+        "target_se_source": paper_se(ledger, alone_claim)["source"],
         "params": vars(fit.params).copy(),
-        "fitted_params": ["noise"] + (["follow_intercept"] if rung else []),
-        "tied_params": {"follow_slope": "pi / (sqrt(3) * noise)"},
+        "fitted_params": ["noise"],
+        "tied_params": {"follow_slope": f"{slope_factor:g} · pi / (sqrt(3) * noise)"},
+        "band_centre": dict(config.band.centre),
+        "band_ranges": {k: list(r) for k, r in config.band.ranges.items()},
         "achieved": fit.achieved,
+        "noise_over_band": list(band_range(band_table, "noise") or []),
     }
-    # a target outside what the free parameter can reach stops at its bracket's end
     calibration["target_reached"] = {
-        name: bool(abs(fit.achieved[name] - calibration["target_values"][name]) < 0.002)
-        for name in fit.targets.names
+        "humans_alone": bool(abs(fit.achieved["humans_alone"] - config.target_alone) < 0.002)
     }
-    return fit, arms, central, predictions, calibration
+    return fit, arms, central, predictions, calibration, band_table
 
 
 def label_starts(config, train: Instances, valid: Instances, seed: int) -> dict:
@@ -201,6 +236,7 @@ def run_loops(
                 device=config.device,
                 generator=config.generator,
                 learner=config.loop_learner,
+                decoding=getattr(first[k].model, "decoding", "stop"),
             )
             for rep in range(config.n_seeds):
                 path = run_loop(

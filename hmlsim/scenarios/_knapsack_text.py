@@ -11,9 +11,16 @@ from hmlsim.experiments.summary_table import MISSING, number, text_table
 HELP: dict[str, str] = {
     "seed": "master seed: every random draw derives from it (0..2^63-1)",
     "n_items": "items per knapsack instance (>= 1; the paper: 18)",
-    "offset": "instance generator: item values are round(weight + offset + noise_sd·N(0,1)); "
-    "offset >= 0, in value units (default: Pisinger's strongly correlated class, w_max/10)",
-    "noise_sd": "instance generator: standard deviation >= 0 of the values' noise, in value units",
+    "generator_name": "the named instance generator: paper (Algorithm 1 / A.10: values "
+    "w + 10 + U{-10..10}, tied optimal item sets kept; the default) or pisinger_sc (values "
+    "w + 10, ties discarded: the earlier generator)",
+    "offset": "instance generator axis: item values are round(weight + offset + "
+    "U{-jitter..jitter} + noise_sd·N(0,1)); offset >= 0, in value units (none: the named "
+    "generator's, 10)",
+    "noise_sd": "instance generator axis: standard deviation >= 0 of the values' normal noise, "
+    "in value units (none: the named generator's, 0)",
+    "jitter": "instance generator axis: half-width (integer >= 0) of the values' uniform "
+    "jitter (none: the named generator's: 10 for paper, 0 for pisinger_sc)",
     "w_max": "instance generator: weights are uniform integers in 1..w_max (>= 1)",
     "capacity_low": "instance generator: the capacity is a uniform fraction of the total weight "
     "in [capacity_low, capacity_high], 0 < low <= high < 1",
@@ -27,11 +34,25 @@ HELP: dict[str, str] = {
     "[0, 1000], comma-separated",
     "target_alone": "calibration target: the economic performance of humans alone, in [0, 1] "
     "(the paper's 10-cent arm with quiz)",
-    "calibration_rung": "the one rung (q1..qK) the follow behaviour is also fitted on; none: "
-    "humans alone only, every rung predicted",
-    "target_rung": "calibration target with that rung, in [0, 1] (the paper's q1)",
-    "n_boot": "bootstrap resamples of the instances for the intervals (>= 1)",
-    "n_refits": "calibration refits on targets drawn within their standard errors (>= 0)",
+    "n_boot": "bootstrap resamples of the instances for the simulation SE (>= 1)",
+    "n_refits": "calibration refits on humans-alone targets drawn within the paper's SE, for "
+    "the simulation SE (>= 0)",
+    "centre_effort": "centre of the band: local-search moves per instance (>= 0)",
+    "centre_perception_noise": "centre of the band: SD >= 0 of the log of the perceived value "
+    "ratio of recommendation and own solution",
+    "centre_follow_intercept": "centre of the band: log-odds of following a recommendation "
+    "perceived as good as one's own",
+    "centre_slope_factor": "centre of the band: the follow slope as a multiple (> 0) of its "
+    "tie to the noise, pi/(sqrt(3)·noise)",
+    "centre_incentive_elasticity": "centre of the band: relative effort increase (>= 0) per "
+    "10 cents of bonus",
+    "band_effort": "band: low,high of the local-search moves (the centre inside)",
+    "band_perception_noise": "band: low,high of the perception noise (>= 0)",
+    "band_follow_intercept": "band: low,high of the follow intercept (log-odds)",
+    "band_slope_factor": "band: low,high of the follow slope's factor (> 0)",
+    "band_incentive_elasticity": "band: low,high of the incentive elasticity (>= 0)",
+    "band_points": "band: Latin-hypercube points over the whole box (>= 0), besides the "
+    "centre and each constant at each end of its range",
     "curve_sizes": "training-set sizes of the learning curves, each in 1..n_train, comma-separated",
     "curve_learners": "learners of the learning curves, comma-separated: sorted (the paper's "
     "MLP on density-sorted items), unsorted (the same, items as given), set (per-item set "
@@ -54,65 +75,45 @@ HELP: dict[str, str] = {
 }
 
 
-def _label(key: str) -> str:
-    """A prediction's id as the printed summary names it."""
-    fixed = {
-        "stable_point": "stable point of Φ",
-        "loop_model_utility": "loop end: model u",
-        "loop_team_utility": "loop end: team Φ(u)",
-        "loop_max_pick_model_utility": "max-pick loop end: model u",
-        "loop_max_pick_team_utility": "max-pick loop end: team Φ(u)",
-    }
-    if key in fixed:
-        return fixed[key]
-    for prefix, words in (
-        ("optimality_max_pick_phi_", "optimality, max-pick Φ({})"),
-        ("optimality_phi_", "optimality Φ({})"),
-        ("max_pick_phi_", "max-pick Φ({})"),
-        ("phi_", "Φ({})"),
-        ("delta_", "Δ({}) = Φ − u"),
-        ("follow_rate_", "follow rate with {}"),
-        ("worse_than_recommendation_", "worse than the recommendation, {}"),
-        ("humans_alone_bonus_", "humans alone, bonus {}¢"),
-    ):
-        if key.startswith(prefix):
-            return words.format(key.removeprefix(prefix))
-    return key.replace("_", " ")
-
-
 def headline(summary: dict) -> str:
-    """The predictions the paper reports a number for, with 95% intervals; Φ's stable point."""
-    rows = [
-        {
-            "quantity": _label(p["id"]),
-            "hmlsim": number(p["hmlsim"]),
-            "95% interval": f"[{p['ci_low']:.3f}, {p['ci_high']:.3f}]",
-            "paper": number(p["paper"]),
-            "paper inside": number(p["paper_in_ci"]),
-        }
-        for p in summary["predictions"]
-        if p["paper"] is not None
-    ]
-    points = (
-        ", ".join(f"{p['u']:.3f} ({p['kind']})" for p in summary["phi_stable_points"])
-        or "none found"
-    )
-    end = summary["stable_point"]
-    fit = summary.get("calibration") or {}
-    calibration = ", ".join(
-        f"{k.replace('_', ' ')} {number(v)} (target {number(fit.get('target_values', {}).get(k))})"
-        for k, v in fit.get("achieved", {}).items()
-    )
+    """Each claim's verdict beside the paper's number; the stable point; the two loop readings."""
+    rows = []
+    for p in summary["predictions"]:
+        if p["test"] == "ladder":
+            continue
+        band = p.get("band")
+        paper = p["paper"]
+        rows.append(
+            {
+                "claim": p["id"],
+                "paper": number(paper) if isinstance(paper, int | float) else str(paper),
+                "hmlsim": number(p["hmlsim"]),
+                "band": f"[{band[0]:.3f}, {band[1]:.3f}]" if band else MISSING,
+                "paper SE ≥": number((p.get("paper_se") or {}).get("value")),
+                "verdict": p["verdict"] or "setup",
+            }
+        )
+    generator = summary.get("generator", {})
+    ladder = summary.get("ladder", [])
+    within = sum(bool(r.get("within_0.005")) for r in ladder)
+    loops = summary.get("loops", {})
+    perfect = loops.get("perfect_learner_human+ML", {})
+    mlp = loops.get("mlp_loop_human+ML", {})
+    verdicts = list(summary.get("verdicts", {}).values())
+    counts = {v: verdicts.count(v) for v in ("holds", "inconclusive", "deviates")}
+    path = " → ".join(number(u) for u in perfect.get("path", []))
+    model_end = (mlp.get("model_utility") or {}).get("hmlsim")
+    team_end = (mlp.get("team_utility") or {}).get("hmlsim")
     lines = [
-        "Knapsack study: simulated solvers calibrated on humans alone"
-        + (f" ({calibration})" if calibration else "")
-        + "; predictions beside the paper's:",
+        f"Knapsack study ({generator.get('name', '?')} generator, value-weight correlation "
+        f"{number(generator.get('value_weight_correlation'))}; {within} of {len(ladder)} rungs "
+        "within 0.005 of Table 1): solvers calibrated on humans alone; each claim with its band "
+        "over the unfitted behaviour constants:",
         text_table(rows),
-        f"  Φ's stable points (perfect learner): {points}; paper: ≈ 0.92",
-        f"  the loop's end: model u {number(end['model_utility'])}, team Φ(u) "
-        f"{number(end['team_utility'])} over {end['n_paths']} paths ({end['converged']} "
-        f"converged, {end['on_45_line']} on the 45° line)",
-        f"  rungs whose point lies on the 45° line: "
-        f"{', '.join(summary['rungs_on_45_line']) or MISSING}",
+        "  verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()),
+        f"  perfect learner (the paper's reading) from q1: {path} "
+        f"({perfect.get('status', MISSING)}); paper: ≈ 0.92",
+        f"  MLP loop: model {number(model_end)}, team {number(team_end)} over "
+        f"{mlp.get('n_paths', 0)} paths ({mlp.get('on_45_line', 0)} on the 45° line)",
     ]
     return "\n".join(lines)

@@ -1,29 +1,37 @@
-"""The knapsack study: calibrate on humans alone, predict Φ and the stable point.
+"""The knapsack study: calibrate on humans alone, predict the paper's claims with a band.
 
 The proof of concept of the performative human–ML collaboration paper (SPEC
 part A), made a simulation whose numbers are predictions, not inputs:
 
-1. hard 18-item instances from Pisinger's strongly correlated class and the
-   SPEC's criteria (:mod:`hmlsim.knapsack.instances`); the generator constants
-   are study axes (``offset``, ``noise_sd``, ``capacity_low/high``, ``w_max``);
-2. a ladder of MLP recommenders of the paper's qualities q1..q6, trained on
-   optimally solved instances with label noise (:mod:`hmlsim.knapsack.ladder`);
-3. the simulated solvers calibrated on humans alone only (optionally plus one
-   rung, ``calibration_rung``; :mod:`hmlsim.knapsack.calibration`);
-4. predictions with confidence intervals beside the paper's numbers
-   (:mod:`hmlsim.knapsack.prediction`): Φ, Δ and max-pick Φ at the other rungs,
-   follow rates, submissions worse than the recommendation, bonus arms, the
-   optimality utility and the stable point; each rung tested on the 45° line;
+1. 18-item instances from the paper's generator (Algorithm 1 / A.10: strongly
+   but imperfectly correlated weights and values, tied optimal item sets
+   kept; ``generator="paper"``) or a named variant
+   (:data:`~hmlsim.knapsack.instances.GENERATORS`);
+2. a ladder of MLP recommenders of the paper's qualities q1..q6 (Table 1),
+   trained on optimally solved instances with label noise, each rung within
+   0.005 of the paper's mean on the evaluation instances
+   (:mod:`hmlsim.knapsack.ladder`);
+3. the simulated solvers' ``noise`` fitted to humans alone only
+   (:mod:`hmlsim.knapsack.calibration`); every other behaviour constant is
+   varied over a band declared here (``band_*``) with the noise refitted at
+   every point (:mod:`hmlsim.knapsack.band`);
+4. one prediction per claim of the ledger
+   ``hmlsim/reproduce/ledger/knapsack.toml``: central value, band, simulation
+   SE, the paper's SE derived from its text, and a verdict
+   (:mod:`hmlsim.knapsack.claims`); the stable point read as the paper reads
+   it, within the measured rungs;
 5. learning curves of the recommender on optimal vs human labels
    (:mod:`hmlsim.knapsack.headroom`);
-6. the performative loop (:mod:`hmlsim.knapsack.loop`) from several models and
-   seeds, normal and max-pick, its end point tested on the 45° line.
+6. two readings of the loop, labelled: the paper's perfect learner
+   ``u ← Φ(u)`` on the measured points, and the MLP retrained on the team's
+   labels (:mod:`hmlsim.knapsack.loop`), each end tested on the 45° line.
 
-Run times on 2 CPU cores are in ``docs/knapsack.md``.
+Run times on the project's machine are in ``docs/knapsack.md``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -35,25 +43,25 @@ import pandas as pd
 
 from hmlsim.errors import ConfigError, check_count, check_number, check_probability
 from hmlsim.experiments.progress import progress
-from hmlsim.experiments.scenario import ScenarioResult
-from hmlsim.knapsack.calibration import PAPER_ALONE, PAPER_Q1
+from hmlsim.experiments.scenario import ScenarioResult, to_jsonable
+from hmlsim.knapsack.band import AXES, BandSpec
+from hmlsim.knapsack.calibration import PAPER_ALONE
 from hmlsim.knapsack.headroom import learning_curve
 from hmlsim.knapsack.instances import (
     CAPACITY_FRACTION,
-    NOISE_SD,
-    OFFSET,
     check_generator,
     generate_instances,
+    generator_kwargs,
 )
-from hmlsim.knapsack.ladder import PAPER_QUALITIES, train_ladder
+from hmlsim.knapsack.ladder import PAPER_QUALITIES, PAPER_SDS, train_ladder
 from hmlsim.knapsack.learners import check_learner
 from hmlsim.knapsack.plots import PAPER_PHI, plot_curve, plot_paths, plot_phi
-from hmlsim.knapsack.prediction import PAPER_FIGURES, across_paths
+from hmlsim.knapsack.prediction import across_paths, perfect_learner_path
 from hmlsim.knapsack.solvers import solve
 from hmlsim.knapsack.steps import (
-    calibrate_and_predict,
     label_starts,
     loop_summary,
+    predict_with_band,
     run_loops,
     rung_line_tests,
 )
@@ -83,9 +91,16 @@ class Config:
         Master seed of every draw.
     n_items : int
         Items per instance.
-    offset, noise_sd : float
-        Generator axes: values are ``round(w + offset + noise_sd · N(0,1))``
-        (default: Pisinger's strongly correlated class, ``R/10`` and no noise).
+    generator : str
+        The named instance generator: ``"paper"`` (Algorithm 1 / A.10, the
+        default) or ``"pisinger_sc"`` (values ``w + 10``, ties discarded: the
+        generator of earlier versions); see :mod:`hmlsim.knapsack.instances`.
+    offset, noise_sd : float or None
+        Generator axes: values are ``round(w + offset + U{-jitter..jitter} +
+        noise_sd · N(0,1))``; ``None``: the named generator's.
+    jitter : int or None
+        Generator axis: the half-width of the uniform value jitter (``None``:
+        the named generator's, 10 for ``"paper"``).
     w_max : int
         Generator axis: weights are uniform in ``1..w_max`` (Pisinger's ``R``).
     capacity_low, capacity_high : float
@@ -101,15 +116,23 @@ class Config:
         Bonus arms (cents per percentage point) for humans alone (predicted
         with the prior of no effort response).
     target_alone : float
-        Calibration target: humans alone (the paper's 10-cent arm with quiz).
-    calibration_rung : str or None
-        The one rung the follow behaviour may be fitted on (e.g. ``"q1"``);
-        ``None`` (default): fit humans alone only, every rung is predicted.
-    target_rung : float
-        Calibration target with that rung (the paper's q1: 0.894).
+        Calibration target: humans alone (the paper's 10-cent arm with quiz),
+        the only figure fitted.
     n_boot, n_refits : int
         Bootstrap resamples of the instances, and calibration refits on
-        targets drawn within their standard errors (prediction intervals).
+        humans-alone targets drawn within the paper's SE (simulation SE).
+    centre_effort, centre_perception_noise, centre_follow_intercept,
+    centre_slope_factor, centre_incentive_elasticity : float
+        The centre of the band: the behaviour constants that are not fitted
+        (:mod:`hmlsim.knapsack.band`). ``slope_factor`` multiplies the follow
+        slope's tie to the noise.
+    band_effort, band_perception_noise, band_follow_intercept,
+    band_slope_factor, band_incentive_elasticity : (float, float)
+        Each constant's plausible range, declared before the run (reasons in
+        ``docs/knapsack.md``).
+    band_points : int
+        Latin-hypercube points over the whole box, besides the centre and
+        each constant at each end of its range.
     curve_sizes : tuple of int
         Training-set sizes of the learning curves (each at most ``n_train``).
     curve_learners : tuple of str
@@ -147,8 +170,10 @@ class Config:
 
     seed: int = 0
     n_items: int = 18
-    offset: float = OFFSET
-    noise_sd: float = NOISE_SD
+    generator_name: str = "paper"
+    offset: float | None = None
+    noise_sd: float | None = None
+    jitter: int | None = None
     w_max: int = 100
     capacity_low: float = CAPACITY_FRACTION[0]
     capacity_high: float = CAPACITY_FRACTION[1]
@@ -158,10 +183,19 @@ class Config:
     n_eval: int = 4000
     bonuses: tuple[float, ...] = (0.0, 2.0, 10.0, 20.0)
     target_alone: float = PAPER_ALONE
-    calibration_rung: str | None = None
-    target_rung: float = PAPER_Q1
     n_boot: int = 200
     n_refits: int = 20
+    centre_effort: float = 6
+    centre_perception_noise: float = 0.05
+    centre_follow_intercept: float = 0.0
+    centre_slope_factor: float = 1.0
+    centre_incentive_elasticity: float = 0.0
+    band_effort: tuple[float, ...] = (3, 12)
+    band_perception_noise: tuple[float, ...] = (0.0, 0.15)
+    band_follow_intercept: tuple[float, ...] = (-1.0, 1.0)
+    band_slope_factor: tuple[float, ...] = (0.5, 2.0)
+    band_incentive_elasticity: tuple[float, ...] = (0.0, 0.5)
+    band_points: int = 16
     curve_sizes: tuple[int, ...] = (256, 1024, 4096)
     curve_learners: tuple[str, ...] = ("sorted", "unsorted", "set")
     loop_learner: str = "sorted"
@@ -212,11 +246,12 @@ class Config:
             raise ConfigError("loop_starts", "give at least one start quality")
         for b in self.bonuses:
             check_number("bonuses", b, minimum=0.0, maximum=MAX_BONUS_CENTS)
-        for name in ("target_alone", "target_rung"):
-            check_probability(name, getattr(self, name))
-        names = [f"q{k + 1}" for k in range(len(self.qualities))]
-        if self.calibration_rung is not None and self.calibration_rung not in names:
-            raise ConfigError("calibration_rung", f"must be one of {names} or none")
+        check_probability("target_alone", self.target_alone)
+        generator_kwargs(self.generator_name, "generator_name")
+        for axis in AXES:
+            if len(getattr(self, f"band_{axis}")) != 2:
+                raise ConfigError(f"band_{axis}", "give two numbers: low,high")
+        _ = self.band  # BandSpec checks the ranges and the centre
         if not self.curve_sizes or any(
             int(n) != n or not 1 <= n <= self.n_train for n in self.curve_sizes
         ):
@@ -225,14 +260,16 @@ class Config:
             value = getattr(self, name)
             for learner in value if isinstance(value, tuple) else (value,):
                 check_learner(name, learner)
+        generator = self.generator  # the named generator with this config's axes
         check_generator(
             self.n_items,
             1,
             self.w_max,
             self.capacity_low,
             self.capacity_high,
-            self.noise_sd,
-            self.offset,
+            generator["noise_sd"],
+            generator["offset"],
+            generator["jitter"],
             capacity_fields=("capacity_low", "capacity_high"),
         )
         check_count("n_boot", self.n_boot, minimum=2)  # a bootstrap of one draw has no spread
@@ -258,13 +295,25 @@ class Config:
     @property
     def generator(self) -> dict:
         """Keyword arguments of :func:`~hmlsim.knapsack.instances.generate_instances`."""
+        kwargs = generator_kwargs(self.generator_name)
+        for name in ("offset", "noise_sd", "jitter"):
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
         return {
+            **kwargs,
             "n_items": self.n_items,
             "w_max": self.w_max,
-            "offset": self.offset,
-            "noise_sd": self.noise_sd,
             "capacity_fraction": (self.capacity_low, self.capacity_high),
         }
+
+    @property
+    def band(self) -> BandSpec:
+        """The band over the unfitted behaviour constants (:mod:`hmlsim.knapsack.band`)."""
+        return BandSpec(
+            centre={a: float(getattr(self, f"centre_{a}")) for a in AXES},
+            ranges={a: tuple(map(float, getattr(self, f"band_{a}"))) for a in AXES},
+            n_lhs=self.band_points,
+        )
 
 
 #: the small size for tests and CI
@@ -274,6 +323,7 @@ QUICK = {
     "n_eval": 1000,
     "n_boot": 50,
     "n_refits": 4,
+    "band_points": 4,
     "curve_sizes": (128, 512),
     "loop_starts": (0.717,),
     "n_seeds": 2,
@@ -283,7 +333,13 @@ QUICK = {
 
 
 def _phi(model_u: np.ndarray, team_u: np.ndarray, seed: int, name: str):
-    """EmpiricalPhi over the rungs (arrays of shape (K, B)) and its stable points."""
+    """EmpiricalPhi over the rungs (arrays of shape (K, B)) and its stable points.
+
+    :func:`~hmlsim.dynamics.find_stable_points` holds Φ constant beyond the last
+    rung, so its points may lie beyond the measured range (an extrapolation,
+    summarised as ``*_flat_beyond_rungs``); the prediction of the stable point
+    is the claim ``stable_point`` (:func:`hmlsim.knapsack.claims.stable_rung`).
+    """
     from hmlsim.dynamics import EmpiricalPhi, find_stable_points
 
     # rungs that share a model (or a mean utility) are one point of Φ
@@ -307,6 +363,48 @@ def _pairs(est, first: str, second: str) -> list[list[float]]:
     return [
         [float(a), float(b)] for a, b in zip(getattr(est, first), getattr(est, second), strict=True)
     ]
+
+
+def _loop_readings(config: Config, central: dict, names: list[str], ends: pd.DataFrame) -> dict:
+    """The two readings of the loop, labelled: the paper's perfect learner and the MLP loop."""
+    u = np.array([central[f"model_{n}"] for n in names])
+    readings = {}
+    for variant, key in (("human+ML", "phi"), ("max-pick", "max_pick_phi")):
+        y = np.array([central[f"{key}_{n}"] for n in names])
+        path = perfect_learner_path(u, y, float(u.min()))
+        readings[f"perfect_learner_{variant}"] = {
+            "label": "the paper's reading: perfect learner u <- Φ(u) on the measured rungs "
+            "(linear interpolation), from the lowest rung; no extrapolation",
+            **path,
+        }
+        sel = ends[ends.variant == variant]
+        readings[f"mlp_loop_{variant}"] = {
+            "label": f"MLP ({config.loop_learner}) retrained each epoch on the team's "
+            f"{config.n_cases} submitted solutions (an imperfect learner), from "
+            f"{', '.join(f'{q:g}' for q in config.loop_starts)}",
+            "model_utility": across_paths("model_utility", sel.model_utility, None),
+            "team_utility": across_paths("team_utility", sel.team_utility, None),
+            "on_45_line": int(sel.on_45_line.sum()),
+            "n_paths": len(sel),
+        }
+    return readings
+
+
+def _prediction_table(predictions: list[dict]) -> pd.DataFrame:
+    """The predictions as one flat table (lists and dicts as text)."""
+    rows = []
+    for p in predictions:
+        row = {}
+        for k, v in p.items():
+            if k == "paper_se":
+                row["paper_se"] = v.get("value")
+                row["paper_se_source"] = v.get("source")
+            elif isinstance(v, (list, tuple, dict)):
+                row[k] = json.dumps(to_jsonable(v))
+            else:
+                row[k] = v
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 #: the study's stages, as its progress bar names them
@@ -356,9 +454,9 @@ def _run(config: Config, bar) -> ScenarioResult:
     ladder_rng = make_rng(seed, "ladder")
     train = generate_instances(config.n_train, ladder_rng, **gen)
     valid = generate_instances(config.n_valid, ladder_rng, **gen)
-    rungs = train_ladder(
+    rungs = train_ladder(  # measured on the evaluation instances: the rungs are inputs
         train,
-        valid,
+        evaluation,
         ladder_rng,
         tuple(config.qualities),
         epochs=config.ladder_epochs,
@@ -370,8 +468,8 @@ def _run(config: Config, bar) -> ScenarioResult:
 
     lap("ladder")
 
-    # 3-4. calibration on humans alone (+ one rung); predictions with intervals
-    fit, arms, central, predictions, calibration = calibrate_and_predict(
+    # 3-4. calibration on humans alone; every claim at the centre, over the band, verdicts
+    fit, arms, central, predictions, calibration, band_table = predict_with_band(
         config, evaluation, recs, names, seed
     )
     params = fit.params
@@ -403,30 +501,20 @@ def _run(config: Config, bar) -> ScenarioResult:
     paths, ends = run_loops(config, rungs, params, seed, extra)
     lap("loops")
     ends_ladder = ends[ends.first_model == "ladder"]
-    normal = ends_ladder[ends_ladder.variant == "human+ML"]
-    for key, column in (
-        ("loop_model_utility", "model_utility"),
-        ("loop_team_utility", "team_utility"),
-    ):
-        predictions.append(across_paths(key, normal[column], PAPER_FIGURES.get(key)))
-    picked = ends_ladder[ends_ladder.variant == "max-pick"]
-    for key, column in (
-        ("loop_max_pick_model_utility", "model_utility"),
-        ("loop_max_pick_team_utility", "team_utility"),
-    ):
-        predictions.append(across_paths(key, picked[column], None))
-
+    loops = _loop_readings(config, central, names, ends_ladder)
     ladder = pd.DataFrame(
         [
             {
                 "rung": n,
                 "target": r.target,
                 "label_noise": r.label_noise,
-                "quality_valid": r.quality,
-                "quality_sd_valid": r.quality_sd,
-                "quality_eval": central[f"model_{n}"],
+                "quality_eval": r.quality,
+                "quality_sd_eval": r.quality_sd,
+                "decoding": r.decoding,
+                "paper_mean": p,
+                "paper_sd": sd,
             }
-            for n, r in zip(names, rungs, strict=True)
+            for n, r, p, sd in zip(names, rungs, PAPER_QUALITIES, PAPER_SDS, strict=False)
         ]
     )
     per_rung = pd.DataFrame(
@@ -442,6 +530,8 @@ def _run(config: Config, bar) -> ScenarioResult:
                         "max_pick_phi",
                         "follow_rate",
                         "worse_than_recommendation",
+                        "inferior_not_following",
+                        "loss_not_following",
                         "optimality_model",
                         "optimality_phi",
                         "optimality_max_pick_phi",
@@ -461,21 +551,49 @@ def _run(config: Config, bar) -> ScenarioResult:
         for learner, group in top.groupby("learner")
     }
     summary = {
+        "generator": {
+            "name": config.generator_name,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
+            "value_weight_correlation": float(
+                np.corrcoef(evaluation.weights.ravel(), evaluation.values.ravel())[0, 1]
+            ),
+            "share_with_several_optimal_sets": float(np.mean(evaluation.n_optimal > 1)),
+        },
         "random_fill_mean": float(rf.mean()),
+        "ladder": [
+            {
+                "rung": n,
+                "quality": float(r.quality),
+                "sd": float(r.quality_sd),
+                "paper_mean": p,
+                "paper_sd": sd,
+                "decoding": r.decoding,
+                "within_0.005": bool(abs(r.quality - p) <= 0.005),
+            }
+            for n, r, p, sd in zip(names, rungs, PAPER_QUALITIES, PAPER_SDS, strict=False)
+        ],
         "ladder_quality": [float(r.quality) for r in rungs],
         "humans_alone": central["humans_alone"],
         "humans_alone_optimality": central["humans_alone_optimality"],
-        "bonus_arms": {f"{b:g}": central[f"humans_alone_bonus_{b:g}"] for b in config.bonuses},
+        "bonus_arms": {
+            f"{b:g}": central["humans_alone"] + central.get(f"bonus_effect_{b:g}", 0.0)
+            for b in config.bonuses
+        },
         "calibration": calibration,
         "predictions": predictions,
+        "verdicts": {p["id"]: p["verdict"] for p in predictions if p["kind"] == "result"},
+        "phi_at_paper_q": {
+            f"q{j + 1}": central.get(f"phi_at_paper_q{j + 1}") for j in range(len(names))
+        },
         "phi": _pairs(phi, "x", "y"),
         "phi_ci": _pairs(phi, "team_lo", "team_hi"),
         "phi_max_pick": _pairs(phi_max, "x", "y"),
-        "phi_stable_points": phi_points,
-        "phi_max_pick_stable_points": phi_max_points,
-        "optimality_stable_points": opt_points,
-        "optimality_max_pick_stable_points": opt_max_points,
+        "phi_stable_points_flat_beyond_rungs": phi_points,
+        "phi_max_pick_stable_points_flat_beyond_rungs": phi_max_points,
+        "optimality_stable_points_flat_beyond_rungs": opt_points,
+        "optimality_max_pick_stable_points_flat_beyond_rungs": opt_max_points,
         "rungs_on_45_line": lines[lines.on_45_line].rung.tolist(),
+        "loops": loops,
         "stable_point": loop_summary(ends, "human+ML"),
         "stable_point_max_pick": loop_summary(ends, "max-pick"),
         "loop_learner": config.loop_learner,
@@ -490,7 +608,6 @@ def _run(config: Config, bar) -> ScenarioResult:
         },
         "headroom": {"n_train": int(curve.n_train.max()), **headroom},
         "solver_params": vars(params).copy(),
-        "generator": {k: list(v) if isinstance(v, tuple) else v for k, v in gen.items()},
         "paper": {"phi": [list(p) for p in PAPER_PHI], "alone": list(PAPER_ALONE_ARMS)},
         "seconds": round(time.perf_counter() - started, 1),
         "timings_s": timings,
@@ -500,7 +617,8 @@ def _run(config: Config, bar) -> ScenarioResult:
         tables={
             "ladder": ladder.assign(seed=seed),
             "phi": per_rung.assign(seed=seed, n_eval=config.n_eval),
-            "predictions": pd.DataFrame(predictions),
+            "predictions": _prediction_table(predictions),
+            "band": band_table.assign(seed=seed),
             "line_tests": lines.assign(seed=seed, epsilon=config.epsilon),
             "learning_curve": curve.assign(seed=seed),
             "learning_paths": paths.assign(seed=seed),
@@ -508,6 +626,15 @@ def _run(config: Config, bar) -> ScenarioResult:
         },
         artifacts={"phi": phi, "phi_max": phi_max, "paths": paths, "ends": ends, "curve": curve},
     )
+
+
+def _stable_marks(summary: dict) -> list[dict]:
+    """The stable point read within the rungs, as :func:`plot_phi` marks it (none if none)."""
+    claim = next((p for p in summary.get("predictions", []) if p["id"] == "stable_point"), None)
+    u = None if claim is None else claim.get("stable_point_u")
+    if u is None or not np.isfinite(u):
+        return []
+    return [{"id": "stable_point", "hmlsim": u, "ci_low": u, "ci_high": u}]
 
 
 def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
@@ -530,7 +657,7 @@ def plot(result: ScenarioResult, out_dir: Path) -> list[Path]:
             art["phi_max"],
             alone,
             out_dir / "phi.png",
-            predictions=result.summary.get("predictions"),
+            predictions=_stable_marks(result.summary),
             loop_end=loop_end,
         ),
         plot_paths(art["paths"], out_dir / "learning_paths.png"),
