@@ -23,12 +23,13 @@ PAPERS = {
 def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
     from pathlib import Path
 
-    from hmlsim.reproduce.teamrules import reproduce_teamrules
+    from hmlsim.reproduce.teamrules import check_method, reproduce_teamrules
 
     if args.workers < 1:
         raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError("--seed", f"expected an integer in 0..{MAX_SEED}, got {args.seed}")
+    check_method(args.method)
     if args.diagnoses is not None and not Path(args.diagnoses).is_file():
         raise ConfigError("--diagnoses", f"no such file: {args.diagnoses}")
     compare = _parse_compare(args.compare)
@@ -40,6 +41,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
     words += ["--seed", str(args.seed)] if args.seed != MASTER_SEED else []
     for name, folder in compare.items():
         words += ["--compare", f"{name}={folder}"]
+    words += ["--method", args.method] if args.method != "hmlsim" else []
     report, written = reproduce_teamrules(
         args.out,
         quick=args.quick,
@@ -50,6 +52,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         command=shlex.join(words),
         seed=args.seed,
         compare=compare,
+        method=args.method,
     )
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
@@ -126,6 +129,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=DIR",
         help="another reproduction (e.g. authors=DIR of --method authors, seed2025=DIR of "
         "--seed 2025) judged by the same ledger and shown beside this one; repeatable",
+    )
+    parser.add_argument(
+        "--method",
+        default="hmlsim",
+        help="whose settings the advisors use: hmlsim (default) or authors (the TeamRules "
+        "authors' wherever hmlsim's differ: every eligible rule scored in an add move, rule "
+        "penalty 0, p̂(y|x) by XGBoost read in-sample); each method into its own --out",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)
