@@ -61,6 +61,15 @@ class ConstantOutcomeModel:
         return np.column_stack([np.full(n, 1.0 - self.rate), np.full(n, self.rate)])
 
 
+def _training_rows(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix (float) and the 0/1 labels, checked to have as many rows."""
+    labels = np.asarray(y).astype(int)
+    matrix = np.asarray(X, dtype=float)
+    if matrix.shape[0] != labels.shape[0]:
+        raise ConfigError("y", f"has {labels.shape[0]} labels for {matrix.shape[0]} rows")
+    return matrix, labels
+
+
 def fit_outcome_model(
     X,
     y,
@@ -87,10 +96,7 @@ def fit_outcome_model(
     estimator
         Has ``predict_proba(X)``; a :class:`ConstantOutcomeModel` if ``y`` has one class.
     """
-    labels = np.asarray(y).astype(int)
-    matrix = np.asarray(X, dtype=float)
-    if matrix.shape[0] != labels.shape[0]:
-        raise ConfigError("y", f"has {labels.shape[0]} labels for {matrix.shape[0]} rows")
+    matrix, labels = _training_rows(X, y)
     if labels.min() == labels.max():
         return ConstantOutcomeModel(float(labels[0]))
     generator = make_rng(rng)
@@ -138,10 +144,7 @@ def fit_xgboost_outcome_model(X, y, *, cv: int = 3, rng: SeedLike = None):
         raise ConfigError(
             "p_y_fit", f"'xgboost-in-sample' needs xgboost (pip install xgboost-cpu): {error}"
         ) from None
-    labels = np.asarray(y).astype(int)
-    matrix = np.asarray(X, dtype=float)
-    if matrix.shape[0] != labels.shape[0]:
-        raise ConfigError("y", f"has {labels.shape[0]} labels for {matrix.shape[0]} rows")
+    matrix, labels = _training_rows(X, y)
     if labels.min() == labels.max():
         return ConstantOutcomeModel(float(labels[0]))
     generator = make_rng(rng)
@@ -192,11 +195,7 @@ def training_proba(model, X, y, how: str = "out-of-fold", *, rng: SeedLike = Non
 
     ``"out-of-fold"``: :func:`out_of_fold_proba` (seeded by ``rng``);
     ``"xgboost-in-sample"``: the fitted model's own predictions on those rows.
-
-    Raises
-    ------
-    ConfigError
-        ``p_y_fit`` when ``how`` is not in :data:`P_Y_FITS`.
+    ``how`` is checked as in :func:`fit_p_y_model`.
     """
     check_p_y_fit(how)
     if how == "out-of-fold":
