@@ -152,3 +152,35 @@ def test_bad_arguments(problem_parts):
     with pytest.raises(ConfigError) as err:
         AdvisingProblem(cands, y[:-1], h, c_h, p_y)
     assert err.value.field == "y"
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_every_eligible_rule_scored_both_engines_and_the_reference_agree(problem_parts, alpha):
+    """``n_proposals=None`` (the authors' add move): the three searches take the same moves."""
+    problem = make_problem(problem_parts, alpha=alpha)
+    runs = [
+        anneal_rule_sets(problem, n_iter=1000, rng=3, n_proposals=None, engine=engine)
+        for engine in ("numpy", "compiled")
+    ]
+    runs.append(anneal_rule_sets_reference(problem, n_iter=300, rng=3, n_proposals=None))
+    short = anneal_rule_sets(problem, n_iter=300, rng=3, n_proposals=None, engine="compiled")
+    assert np.array_equal(runs[0].pos, runs[1].pos) and np.array_equal(runs[0].neg, runs[1].neg)
+    assert np.array_equal(runs[0].history, runs[1].history)
+    assert np.array_equal(short.history, runs[2].history)
+    assert np.array_equal(short.pos, runs[2].pos) and np.array_equal(short.neg, runs[2].neg)
+    # every eligible rule is a sample as large as the candidates of either sign, and
+    # not the default sample of 50 (the candidates are many more)
+    cands = problem_parts[0]
+    most = max(len(cands.pos.rules), len(cands.neg.rules))
+    assert most > 50
+    whole = anneal_rule_sets(problem, n_iter=1000, rng=3, n_proposals=most, engine="compiled")
+    assert np.array_equal(whole.history, runs[1].history)
+    sampled = anneal_rule_sets(problem, n_iter=1000, rng=3, engine="compiled")
+    assert not np.array_equal(sampled.history, runs[1].history)
+
+
+@pytest.mark.parametrize("bad", [0, -3, "all", True, 2.5])
+def test_n_proposals_is_a_positive_integer_or_none(problem_parts, bad):
+    with pytest.raises(ConfigError) as err:
+        anneal_rule_sets(make_problem(problem_parts), n_iter=5, n_proposals=bad)
+    assert err.value.field == "n_proposals" and "None" in str(err.value)

@@ -9,7 +9,16 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from hmlsim.advisors.outcome import DEFAULT_GRID, fit_outcome_model, grid_search
+from hmlsim.advisors.outcome import (
+    DEFAULT_GRID,
+    XGBOOST_GRID,
+    fit_outcome_model,
+    fit_p_y_model,
+    grid_search,
+    out_of_fold_proba,
+    training_proba,
+)
+from hmlsim.errors import ConfigError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -48,3 +57,30 @@ def test_outcome_model_is_reproducible(data):
     X, y = data
     a, b = fit_outcome_model(X, y, rng=5), fit_outcome_model(X, y, rng=5)
     assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_authors_xgboost_is_searched_on_their_grid_and_read_in_sample(data):
+    """``xgboost-in-sample``: a point of the authors' XGBoost grid, its training predictions."""
+    X, y = data
+    model = fit_p_y_model(X, y, "xgboost-in-sample", rng=5)
+    assert type(model).__name__ == "XGBClassifier"
+    params = model.get_params()
+    assert all(params[k] in values for k, values in XGBOOST_GRID.items())
+    assert params["n_jobs"] == 1 and model.n_estimators is None  # XGBoost's default, 100 trees
+    p = training_proba(model, X, y, "xgboost-in-sample", rng=0)
+    assert np.array_equal(p, model.predict_proba(X)[:, 1])
+    again = fit_p_y_model(X, y, "xgboost-in-sample", rng=5)
+    assert np.array_equal(again.predict_proba(X), model.predict_proba(X))
+    # hmlsim's choice reads the training rows out of fold, from other fits
+    ours = fit_p_y_model(X, y, "out-of-fold", rng=5)
+    assert isinstance(ours, HistGradientBoostingClassifier)
+    oof = training_proba(ours, X, y, "out-of-fold", rng=2)
+    assert np.array_equal(oof, out_of_fold_proba(ours, X, y, rng=2))
+    assert not np.allclose(oof, ours.predict_proba(X)[:, 1])
+
+
+def test_p_y_fit_is_checked(data):
+    X, y = data
+    with pytest.raises(ConfigError) as err:
+        fit_p_y_model(X, y, "xgboost")
+    assert err.value.field == "p_y_fit" and "xgboost-in-sample" in str(err.value)

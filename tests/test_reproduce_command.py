@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hmlsim import cli
+from hmlsim.errors import ConfigError
 from hmlsim.reproduce import teamrules, units
 from hmlsim.reproduce.verdicts import VERDICTS
 
@@ -75,6 +77,12 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "--seed" in err and "master seed 2024" in err
 
+    # the authors' settings are another reproduction: refused in this folder too
+    assert [t["method"] for t in timing] == ["hmlsim", "hmlsim"]
+    assert cli.main([*argv, "--method", "authors"]) == 2
+    err = capsys.readouterr().err
+    assert "--method" in err and "method hmlsim" in err
+
 
 @pytest.mark.parametrize(
     ("argv", "field"),
@@ -83,6 +91,7 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
         (["--diagnoses", "no-such-file.md"], "--diagnoses"),
         (["--out", "/proc/nope"], "--out"),
         (["--seed", "-1"], "--seed"),
+        (["--method", "theirs"], "--method"),
     ],
 )
 def test_bad_options_fail_before_any_unit_runs(tmp_path, monkeypatch, capsys, argv, field):
@@ -116,3 +125,78 @@ def test_quick_reproduction_covers_every_study_and_panel(tmp_path):
         assert claims[claim_id]["verdict"] != "not_run"
     for figure in ("figure2.png", "c1.png", "ttl.png", "strategies.png", "value_added.png"):
         assert (out / figure).is_file()
+
+
+def test_the_authors_method_is_a_fixed_field_and_keeps_every_units_seed():
+    from hmlsim.experiments.sweep import plan_runs
+
+    ours, _ = teamrules.reproduction_spec()
+    theirs, _ = teamrules.reproduction_spec(method="authors")
+    assert ours.fixed["method"] == "hmlsim" and theirs.fixed["method"] == "authors"
+    assert theirs.name == "reproduce-teamrules-authors" and ours.name == "reproduce-teamrules"
+    ours_runs, theirs_runs = plan_runs(ours), plan_runs(theirs)
+    # the same units with the same seeds (paired runs), stored under other keys
+    assert [(t.axis_values, t.seed) for t in ours_runs] == [
+        (t.axis_values, t.seed) for t in theirs_runs
+    ]
+    assert not {t.key for t in ours_runs} & {t.key for t in theirs_runs}
+    with pytest.raises(ConfigError) as err:
+        units.Config(unit="table4/20", method="theirs")
+    assert err.value.field == "method" and "authors" in str(err.value)
+
+
+def test_the_authors_settings_reach_every_advisor(monkeypatch):
+    """method="authors": all proposals, no rule penalty, XGBoost p̂(y | x) read in-sample."""
+    from hmlsim.advisors import teamrules as estimators
+    from hmlsim.advisors.annealing import anneal_rule_sets
+
+    seen: dict[str, list] = {"hmlsim": [], "authors": []}
+    method = ["hmlsim"]
+
+    def spy(problem, **kwargs):
+        seen[method[0]].append((kwargs["n_proposals"], kwargs["rule_penalty"], problem.p_y))
+        return anneal_rule_sets(problem, **kwargs)
+
+    monkeypatch.setattr(estimators, "anneal_rule_sets", spy)
+    for method[0] in ("hmlsim", "authors"):
+        units.run(units.Config(unit="table4/20", size="quick", seed=3, method=method[0]))
+    assert {(n, r) for n, r, _ in seen["hmlsim"]} == {(50, 0.001)}
+    assert {(n, r) for n, r, _ in seen["authors"]} == {(None, 0.0)}
+    # the paper's variants train on p̂(y | x) of the training rows: another model in-sample
+    assert not np.allclose(seen["hmlsim"][0][2], seen["authors"][0][2])
+
+
+@pytest.mark.parametrize("method", ["hmlsim", "authors"])
+def test_a_splits_shared_p_y_follows_the_method(method):
+    """Figure 2 shares p̂(y | x) across a split: out of fold (hmlsim) or XGBoost in-sample."""
+    import dataclasses
+
+    from hmlsim.scenarios import _teamrules_common as common
+    from hmlsim.scenarios import teamrules_value
+
+    config = dataclasses.replace(
+        teamrules_value.Config(**teamrules_value.QUICK), method=method, max_candidates=50
+    )
+    ds = common.load_context_data("heart", 20)
+    shared = common.split_fits(ds, config, 4)
+    in_sample = shared["outcome_model"].predict_proba(np.asarray(ds.train.X, float))[:, 1]
+    model = type(shared["outcome_model"]).__name__
+    if method == "authors":
+        assert model == "XGBClassifier" and np.array_equal(shared["p_train"], in_sample)
+    else:
+        assert model == "HistGradientBoostingClassifier"
+        assert not np.allclose(shared["p_train"], in_sample)
+
+
+def test_datasets_leaves_figure2_datasets_out_and_says_why(tmp_path, monkeypatch, capsys):
+    from hmlsim.reproduce.teamrules import reproduction_spec
+
+    spec, note = reproduction_spec(datasets=("heart",))
+    units_planned = spec.axes["unit"]
+    assert not any(u.startswith(("figure2/fico", "figure2/hr")) for u in units_planned)
+    assert any(u.startswith("table4/") for u in units_planned)  # the heart studies still run
+    assert "--datasets heart" in note
+    monkeypatch.setattr(units, "run", _refuse)
+    base = ["reproduce", "teamrules", "--quick", "--no-progress", "--out", str(tmp_path / "r")]
+    assert cli.main([*base, "--datasets", "heart,adult"]) == 2
+    assert "--datasets" in capsys.readouterr().err

@@ -168,15 +168,30 @@ class AnnealingResult:
         return self.pos, self.neg
 
 
-def _check_args(n_iter: int, c0: float, n_proposals: int, rule_penalty: float) -> None:
+def _check_args(n_iter: int, c0: float, n_proposals: int | None, rule_penalty: float) -> None:
     if not (np.isfinite(float(rule_penalty)) and float(rule_penalty) >= 0):
         raise ConfigError("rule_penalty", f"must be >= 0, got {rule_penalty!r}")
     if int(n_iter) < 0:
         raise ConfigError("n_iter", f"must be >= 0, got {n_iter!r}")
     if not 0 < float(c0) <= 1:
         raise ConfigError("c0", f"must lie in (0, 1], got {c0!r}")
-    if int(n_proposals) < 1:
-        raise ConfigError("n_proposals", f"must be >= 1, got {n_proposals!r}")
+    if n_proposals is not None and (
+        isinstance(n_proposals, bool)
+        or not isinstance(n_proposals, (int, np.integer))
+        or n_proposals < 1
+    ):
+        raise ConfigError(
+            "n_proposals", f"must be an integer >= 1, or None for all; got {n_proposals!r}"
+        )
+
+
+def _proposals(n_proposals: int | None, prep: Prepared) -> int:
+    """The sample size of an add move: ``None`` (score every eligible rule) as a count.
+
+    No pool of eligible rules is larger than the candidates of one sign, so both
+    engines then score the whole pool and draw no sample.
+    """
+    return max(prep.kp, prep.kn, 1) if n_proposals is None else int(n_proposals)
 
 
 def _anneal(
@@ -256,7 +271,7 @@ def anneal_rule_sets(
     *,
     n_iter: int = 2000,
     c0: float = 0.01,
-    n_proposals: int = 50,
+    n_proposals: int | None = 50,
     rule_penalty: float = 0.0,
     rng: SeedLike = None,
     callback: Callable[[tuple[np.ndarray, np.ndarray], float, int], bool | None] | None = None,
@@ -272,8 +287,9 @@ def anneal_rule_sets(
         Iterations T.
     c0 : float, default 0.01
         Final temperature; the temperature at iteration t is ``c0 ** (t / n_iter)``.
-    n_proposals : int, default 50
-        Candidates scored per "add" move (a random sample of those eligible).
+    n_proposals : int or None, default 50
+        Candidates scored per "add" move (a random sample of those eligible);
+        None scores every eligible candidate (the authors' code).
     rule_penalty : float, default 0.0
         Added to the objective per selected rule (in TTL units); a small value
         keeps the sets short when rules stop changing the loss. 0 is the paper's
@@ -318,6 +334,7 @@ def anneal_rule_sets(
         raise ConfigError("engine", "the compiled engine cannot call a callback; use 'numpy'")
     state = FastState(Prepared(problem))
     rng = make_rng(rng)
+    n_proposals = _proposals(n_proposals, state.prep)
     tabulated = state.prep.accept is None or state.prep.has_table
     if engine == "compiled" and not tabulated:
         raise ConfigError(
@@ -365,7 +382,7 @@ def anneal_rule_sets_reference(
     *,
     n_iter: int = 2000,
     c0: float = 0.01,
-    n_proposals: int = 50,
+    n_proposals: int | None = 50,
     rule_penalty: float = 0.0,
     rng: SeedLike = None,
 ) -> AnnealingResult:
@@ -376,11 +393,12 @@ def anneal_rule_sets_reference(
     rule it scores (the published implementation's per-rule loop).
     """
     _check_args(n_iter, c0, n_proposals, rule_penalty)
+    prep = Prepared(problem)
     return _anneal(
-        ReferenceState(Prepared(problem)),
+        ReferenceState(prep),
         int(n_iter),
         float(c0),
-        int(n_proposals),
+        _proposals(n_proposals, prep),
         float(rule_penalty),
         make_rng(rng),
         None,

@@ -15,6 +15,16 @@ overhead for each of its ~20 array operations per iteration, this loop pays
 nanoseconds per row it touches: the annealing of a TeamRules fit becomes
 several times faster (``benchmarks/bench_annealing.py``).
 
+When every eligible rule is scored (``n_proposals=None``, the authors' add
+move), an add whose pool holds a fifth of a sign's (rule, row) pairs or more
+scores every rule of the sign in one pass over the rows
+(:func:`_eval_add_by_rows`): each row adds only to the rules more precise than
+its best selected rule, a prefix of its row-major list, instead of testing
+every pair. The sums are the same to the bit. On FICO (6,120 rows, 14,102
+candidates, T = 2000, split 20; CPU seconds on the loaded 2-core machine) a
+fit took 4.8 s at α = 0.3 (5.0 at α = 0) instead of 11.7 (13.9) scoring rule
+by rule, with the same rule sets; the pass at half the pairs or more took 6.7 (7.7).
+
 p̂(a) enters as a table over (candidate precision) x (c^H value), or as a
 table of one value 1 when every piece of advice is accepted. When the table
 would be too large (:data:`~hmlsim.advisors.annealing_state.TABLE_LIMIT`
@@ -196,6 +206,56 @@ def _eval_cut(sign, ks, st, sel, n_sel, scored, dense, m):
 
 
 @njit(cache=True)
+def _eval_add_by_rows(sign, st, by_row, kp, n_rules):
+    """:func:`_eval_add` of every rule of one sign at once, in one pass over the rows.
+
+    ``by_row`` holds the scored pairs row-major (each row's rules ascending). A
+    row adds to the rules more precise than its best selected rule (sign 1), or
+    than its best negative rule where no positive rule covers it (sign 0): a
+    prefix of its list, so no pair is tested. Each rule's sum takes its rows in
+    ascending order, the order :func:`_eval_add` adds them in, so the values
+    are the same to the bit; a pass costs at most one visit per scored pair,
+    and far less once the selected rules cover most rows.
+    """
+    best_pos, best_neg, loss = st[0], st[1], st[2]
+    rptr, rk, rpl = by_row[sign]
+    out = np.zeros(n_rules)
+    for r in range(rptr.size - 1):
+        if sign == 1:
+            limit = best_pos[r]
+        else:
+            limit = best_neg[r] if best_pos[r] == kp else 0
+        lr = loss[r]
+        for j in range(rptr[r], rptr[r + 1]):
+            k = rk[j]
+            if k >= limit:
+                break
+            out[k] += rpl[j] - lr
+    for k in range(n_rules):
+        out[k] = np.rint(out[k] * 1e9) / 1e9
+    return out
+
+
+@njit(cache=True)
+def _by_row(ptr, ind, pair_loss, n):
+    """The scored pairs of one sign row-major: (row pointers, rule of each pair, its loss)."""
+    count = np.zeros(n + 1, np.intp)
+    for j in range(ind.size):
+        count[ind[j] + 1] += 1
+    rptr = np.cumsum(count)
+    fill = rptr[:-1].copy()
+    rk = np.empty(ind.size, np.int32)
+    rpl = np.empty(ind.size)
+    for k in range(ptr.size - 1):  # rules ascending: each row's list comes out sorted
+        for j in range(ptr[k], ptr[k + 1]):
+            r = ind[j]
+            rk[fill[r]] = k
+            rpl[fill[r]] = pair_loss[j]
+            fill[r] += 1
+    return rptr, rk, rpl
+
+
+@njit(cache=True)
 def _argmin(values):
     j = 0
     for q in range(1, values.size):
@@ -205,7 +265,7 @@ def _argmin(values):
 
 
 @njit(cache=True)
-def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored, kp):
+def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored, kp, by_row):
     cov = dense[sign]
     chosen = is_sel[sign]
     n_k = cov.shape[1]
@@ -228,6 +288,13 @@ def _choose_add(sign, row, covering, n_proposals, rng, st, is_sel, dense, scored
             pool[i] = pool[j]
             pool[j] = tmp
         ks = np.sort(pool[:n_proposals])
+    ptr = scored[sign][0]
+    if by_row[sign][0].size > 1:  # every eligible rule scored: one pass over the rows
+        pairs = 0  # when the pool holds a fifth of the sign's pairs or more
+        for q in range(ks.size):
+            pairs += ptr[ks[q] + 1] - ptr[ks[q]]
+        if 5 * pairs >= ptr[-1]:
+            return ks[_argmin(_eval_add_by_rows(sign, st, by_row, kp, n_k)[ks])]
     return ks[_argmin(_eval_add(sign, ks, st, scored, kp))]
 
 
@@ -290,7 +357,7 @@ def _objective(loss, n_rules, rule_penalty, scale):
 @njit(cache=True)
 def _anneal_loop(
     st, dense, cover, scored, y, h, m, n_iter, c0, n_proposals, rule_penalty, scale, max_undo,
-    rng,
+    rng, by_row,
 ):  # fmt: skip
     kp, kn, alpha = m[0], m[1], m[7]
     changed = np.empty(y.size, np.intp)  # rows a move touched
@@ -342,14 +409,16 @@ def _anneal_loop(
                 n_steps += 1
             if replace:
                 new_rule = _choose_add(
-                    sign, i, y_i == sign, n_proposals, rng, st, is_sel, dense, scored, kp
+                    sign, i, y_i == sign, n_proposals, rng, st, is_sel, dense, scored, kp, by_row
                 )
                 if new_rule >= 0:
                     _add(sign, new_rule, st, sel, n_sel, is_sel, cover, m, changed)
                     steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = _ADD, sign, new_rule
                     n_steps += 1
         else:
-            new_rule = _choose_add(y_i, i, True, n_proposals, rng, st, is_sel, dense, scored, kp)
+            new_rule = _choose_add(
+                y_i, i, True, n_proposals, rng, st, is_sel, dense, scored, kp, by_row
+            )
             if new_rule >= 0:
                 _add(y_i, new_rule, st, sel, n_sel, is_sel, cover, m, changed)
                 steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = _ADD, y_i, new_rule
@@ -438,6 +507,11 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
         (np.asarray(prep.pos.indptr, np.intp), np.asarray(prep.pos.indices, np.intp)),
     )
     scored = tuple(_scored_pairs(*cover[sign], sign, m) for sign in (0, 1))
+    if n_proposals >= max(kp, kn):  # every eligible rule scored: the pairs row-major too
+        by_row = tuple(_by_row(*scored[sign], n) for sign in (0, 1))
+    else:
+        none = (np.zeros(1, np.intp), np.empty(0, np.int32), np.empty(0))
+        by_row = (none, none)
     return _anneal_loop(
         st,
         dense,
@@ -453,6 +527,7 @@ def anneal_compiled(prep, n_iter, c0, n_proposals, rule_penalty, rng, scale, max
         float(scale),
         int(max_undo),
         rng,
+        by_row,
     )
 
 

@@ -1,6 +1,7 @@
 """p̂(y | x): the gradient-boosted outcome model that ψ (eq. 5) takes expectations with.
 
-The paper uses XGBoost tuned by grid-search cross-validation; hmlsim uses
+The paper uses XGBoost tuned by a randomised cross-validated search
+(:func:`fit_xgboost_outcome_model`, used by ``method="authors"``); hmlsim uses
 scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (it
 accepts missing values) with a
 small seeded grid (no extra dependency), fitted once per training set and
@@ -31,6 +32,22 @@ from hmlsim.threads import limited_threads
 #: the grid searched by :func:`fit_outcome_model`
 DEFAULT_GRID: dict[str, list] = {"max_depth": [2, 3], "max_iter": [50, 150]}
 
+#: how p̂(y | x) is fitted and read on the training rows (:func:`fit_p_y`): hmlsim's
+#: histogram boosting with out-of-fold training values, or the authors' XGBoost in-sample
+P_Y_FITS = ("out-of-fold", "xgboost-in-sample")
+
+#: the authors' XGBoost search (their ``run.py``): 5 random points of this grid,
+#: 3 stratified folds, scored by ROC AUC, the best refitted on every training row
+XGBOOST_GRID: dict[str, list] = {
+    "min_child_weight": [1, 5, 10],
+    "gamma": [0.5, 1, 1.5, 2, 5],
+    "subsample": [0.6, 0.8, 1.0],
+    "colsample_bytree": [0.6, 0.8, 1.0],
+    "max_depth": [3, 4, 5, 6],
+    "learning_rate": [0.001, 0.01, 0.02, 0.05],
+}
+XGBOOST_POINTS = 5
+
 
 class ConstantOutcomeModel:
     """p̂(y = 1 | x) fixed to the training base rate (used when y has one class)."""
@@ -42,6 +59,15 @@ class ConstantOutcomeModel:
         """Columns P(y = 0), P(y = 1) for each row of ``X``."""
         n = np.asarray(X).shape[0]
         return np.column_stack([np.full(n, 1.0 - self.rate), np.full(n, self.rate)])
+
+
+def _training_rows(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix (float) and the 0/1 labels, checked to have as many rows."""
+    labels = np.asarray(y).astype(int)
+    matrix = np.asarray(X, dtype=float)
+    if matrix.shape[0] != labels.shape[0]:
+        raise ConfigError("y", f"has {labels.shape[0]} labels for {matrix.shape[0]} rows")
+    return matrix, labels
 
 
 def fit_outcome_model(
@@ -70,10 +96,7 @@ def fit_outcome_model(
     estimator
         Has ``predict_proba(X)``; a :class:`ConstantOutcomeModel` if ``y`` has one class.
     """
-    labels = np.asarray(y).astype(int)
-    matrix = np.asarray(X, dtype=float)
-    if matrix.shape[0] != labels.shape[0]:
-        raise ConfigError("y", f"has {labels.shape[0]} labels for {matrix.shape[0]} rows")
+    matrix, labels = _training_rows(X, y)
     if labels.min() == labels.max():
         return ConstantOutcomeModel(float(labels[0]))
     generator = make_rng(rng)
@@ -87,6 +110,98 @@ def fit_outcome_model(
     splitter = StratifiedKFold(folds, shuffle=True, random_state=int(generator.integers(2**31 - 1)))
     with limited_threads(1):
         return grid_search(model, grid or DEFAULT_GRID, matrix, labels, splitter)
+
+
+def fit_xgboost_outcome_model(X, y, *, cv: int = 3, rng: SeedLike = None):
+    """Fit p̂(y | x) as the TeamRules authors do: XGBoost tuned by a randomised search.
+
+    :data:`XGBOOST_POINTS` points of :data:`XGBOOST_GRID` (XGBoost's other
+    settings at their defaults, 100 trees), each scored by ROC AUC over ``cv``
+    shuffled stratified folds; the best is refitted on all rows. The authors fix
+    the search's seeds (1001); here they come from ``rng``. Needs the
+    ``xgboost`` package (``xgboost-cpu`` on PyPI, a dependency of hmlsim).
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+        May hold missing values.
+    y : array_like of int in {0, 1}
+    cv : int, default 3
+        Stratified folds (fewer if a class has fewer rows).
+    rng : int, Generator or None
+        Seeds the folds, the search and XGBoost's row and column sampling.
+
+    Returns
+    -------
+    estimator
+        ``predict_proba(X)``; a :class:`ConstantOutcomeModel` if ``y`` has one class.
+    """
+    from sklearn.model_selection import RandomizedSearchCV
+
+    try:
+        from xgboost import XGBClassifier
+    except ImportError as error:  # pragma: no cover - a dependency; only a broken install
+        raise ConfigError(
+            "p_y_fit", f"'xgboost-in-sample' needs xgboost (pip install xgboost-cpu): {error}"
+        ) from None
+    matrix, labels = _training_rows(X, y)
+    if labels.min() == labels.max():
+        return ConstantOutcomeModel(float(labels[0]))
+    generator = make_rng(rng)
+    seeds = [int(s) for s in generator.integers(2**31 - 1, size=3)]
+    model = XGBClassifier(n_jobs=1, random_state=seeds[0])
+    folds = int(min(cv, np.bincount(labels).min()))
+    with limited_threads(1):
+        if folds < 2:
+            return model.fit(matrix, labels)
+        search = RandomizedSearchCV(
+            model,
+            XGBOOST_GRID,
+            n_iter=XGBOOST_POINTS,
+            scoring="roc_auc",
+            cv=StratifiedKFold(folds, shuffle=True, random_state=seeds[1]),
+            random_state=seeds[2],
+        )
+        return search.fit(matrix, labels).best_estimator_
+
+
+def check_p_y_fit(how: str, field: str = "p_y_fit") -> str:
+    """``how`` if it is one of :data:`P_Y_FITS`; else a ConfigError naming ``field``."""
+    if how not in P_Y_FITS:
+        raise ConfigError(field, f"must be one of {', '.join(P_Y_FITS)}; got {how!r}")
+    return how
+
+
+def fit_p_y_model(X, y, how: str = "out-of-fold", *, rng: SeedLike = None):
+    """Fit p̂(y | x) ``how`` (:data:`P_Y_FITS`).
+
+    ``"out-of-fold"`` (hmlsim's): :func:`fit_outcome_model`;
+    ``"xgboost-in-sample"`` (the authors'): :func:`fit_xgboost_outcome_model`.
+    :func:`training_proba` gives its values on the training rows.
+
+    Raises
+    ------
+    ConfigError
+        ``p_y_fit`` when ``how`` is not in :data:`P_Y_FITS`.
+    """
+    check_p_y_fit(how)
+    if how == "out-of-fold":
+        return fit_outcome_model(X, y, rng=rng)
+    return fit_xgboost_outcome_model(X, y, rng=rng)
+
+
+def training_proba(model, X, y, how: str = "out-of-fold", *, rng: SeedLike = None) -> np.ndarray:
+    """p̂(y = 1 | x) on the rows ``model`` was fitted on, read ``how`` (:data:`P_Y_FITS`).
+
+    ``"out-of-fold"``: :func:`out_of_fold_proba` (seeded by ``rng``);
+    ``"xgboost-in-sample"``: the fitted model's own predictions on those rows.
+    ``how`` is checked as in :func:`fit_p_y_model`.
+    """
+    check_p_y_fit(how)
+    if how == "out-of-fold":
+        return out_of_fold_proba(model, X, y, rng=rng)
+    with limited_threads(1):
+        return model.predict_proba(np.asarray(X, dtype=float))[:, 1]
 
 
 def grid_search(model, grid: dict[str, list], X: np.ndarray, y: np.ndarray, cv):

@@ -34,10 +34,12 @@ from hmlsim.advisors.loss import check_alpha, check_loss_weights
 from hmlsim.advisors.metrics import repetition_metrics, team_decisions
 from hmlsim.advisors.mining import mine_candidates
 from hmlsim.advisors.outcome import (
+    check_p_y_fit,
     expertise_features,
     fit_expertise_model,
-    fit_outcome_model,
+    fit_p_y_model,
     out_of_fold_proba,
+    training_proba,
 )
 from hmlsim.advisors.rules import RuleCandidates
 from hmlsim.advisors.teamrules import EXPERTISE_VARIANT, VARIANTS, TaskOnlyAdvisor, make_advisor
@@ -158,9 +160,11 @@ def evaluate_advisors(
     loss_weights : (float, float), default (1, 1)
         (λ0, λ1) of the decision loss, for training and evaluation.
     advisor_params : dict, optional
-        Estimator parameters (``n_iter``, ``rule_penalty``, ``n_proposals``, and
+        Estimator parameters (``n_iter``, ``rule_penalty``, ``n_proposals``),
         the mining settings ``max_rule_length``, ``min_support``,
-        ``max_candidates``, ``n_trees_per_length``).
+        ``max_candidates``, ``n_trees_per_length``, and ``p_y_fit``: how
+        p̂(y | x) is fitted when ``outcome_model`` is not given
+        (:data:`~hmlsim.advisors.outcome.P_Y_FITS`, default ``"out-of-fold"``).
     discretion_model : object, optional
         p̂(a); fitted with :func:`hmlsim.behaviour.fit_discretion_model` if omitted.
     candidates : RuleCandidates, optional
@@ -168,7 +172,8 @@ def evaluate_advisors(
         experts of one dataset); mined here when omitted.
     outcome_model : estimator, optional
         p̂(y | x) fitted on ``ds.train`` (likewise shareable); fitted when omitted.
-        Training rows always get out-of-fold predictions (5 clones of it).
+        Training rows get out-of-fold predictions (5 clones of it), or with
+        ``p_y_fit="xgboost-in-sample"`` its own in-sample predictions.
     p_train : ndarray, optional
         Those out-of-fold predictions on ``ds.train``, when already computed
         for ``outcome_model`` (shareable likewise); computed when omitted.
@@ -222,6 +227,7 @@ def evaluate_advisors(
 
         discretion_model = fit_discretion_model(expert, ds, rng=seed("discretion"))
     mining = {k: params.pop(k) for k in _MINING_KEYS if k in params}
+    p_y_fit = check_p_y_fit(params.pop("p_y_fit", "out-of-fold"), "advisor_params.p_y_fit")
     if candidates is None:
         candidates = mine_candidates(
             X_train,
@@ -234,10 +240,10 @@ def evaluate_advisors(
             n_trees_per_length=mining.get("n_trees_per_length", 250),
         )
     if outcome_model is None:
-        outcome_model = fit_outcome_model(X_train, y_train, rng=seed("outcome"))
+        outcome_model = fit_p_y_model(X_train, y_train, p_y_fit, rng=seed("outcome"))
     outcome = outcome_model
     if p_train is None:
-        p_train = out_of_fold_proba(outcome, X_train, y_train, rng=seed("out-of-fold"))
+        p_train = training_proba(outcome, X_train, y_train, p_y_fit, rng=seed("out-of-fold"))
     elif np.shape(p_train) != (len(y_train),):
         raise ConfigError("p_train", f"must hold {len(y_train)} probabilities (the training rows)")
     p_test = outcome.predict_proba(np.asarray(test.X, float))[:, 1]

@@ -408,8 +408,9 @@ class TeamRulesAdvisor(_AdvisorBase):
         Annealing iterations T.
     c0 : float, default 0.01
         Final annealing temperature C0.
-    n_proposals : int, default 50
-        Candidate rules scored per "add" move.
+    n_proposals : int or None, default 50
+        Candidate rules scored per "add" move (a seeded sample of the eligible
+        ones); None scores every eligible rule, as the authors' code.
     rule_penalty : float, default 0.001
         Objective cost per rule, in TTL units (keeps rule sets short; 0 = paper).
     max_rule_length, min_support, max_candidates, n_trees_per_length :
@@ -463,7 +464,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         use_cost: bool = True,
         n_iter: int = 2000,
         c0: float = 0.01,
-        n_proposals: int = 50,
+        n_proposals: int | None = 50,
         rule_penalty: float = 0.001,
         max_rule_length: int = 4,
         min_support: float = 0.05,
@@ -669,7 +670,7 @@ class TaskOnlyAdvisor(_AdvisorBase):
         loss_weights: tuple[float, float] = (1.0, 1.0),
         n_iter: int = 2000,
         c0: float = 0.01,
-        n_proposals: int = 50,
+        n_proposals: int | None = 50,
         rule_penalty: float = 0.001,
         max_rule_length: int = 4,
         min_support: float = 0.05,

@@ -24,11 +24,12 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
 
     from hmlsim.errors import check_count, read_text_file
     from hmlsim.experiments.sweep import MAX_WORKERS
-    from hmlsim.reproduce.teamrules import reproduce_teamrules
+    from hmlsim.reproduce.teamrules import check_method, reproduce_teamrules
 
     check_count("--workers", args.workers, maximum=MAX_WORKERS)
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError("--seed", f"expected an integer in 0..{MAX_SEED}, got {args.seed}")
+    check_method(args.method)
     if args.diagnoses is not None:
         read_text_file("--diagnoses", args.diagnoses)  # a UTF-8 text file, checked before any unit
     compare = _parse_compare(args.compare)
@@ -40,6 +41,13 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
     words += ["--seed", str(args.seed)] if args.seed != MASTER_SEED else []
     for name, folder in compare.items():
         words += ["--compare", f"{name}={folder}"]
+    words += ["--method", args.method] if args.method != "hmlsim" else []
+    datasets = None
+    if args.datasets is not None:
+        from hmlsim.reproduce.teamrules import check_datasets
+
+        datasets = check_datasets(tuple(d.strip() for d in args.datasets.split(",")))
+        words += ["--datasets", ",".join(datasets)]
     report, written = reproduce_teamrules(
         args.out,
         quick=args.quick,
@@ -50,6 +58,8 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         command=shlex.join(words),
         seed=args.seed,
         compare=compare,
+        method=args.method,
+        datasets=datasets,
     )
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
@@ -126,6 +136,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=DIR",
         help="another reproduction (e.g. authors=DIR of --method authors, seed2025=DIR of "
         "--seed 2025) judged by the same ledger and shown beside this one; repeatable",
+    )
+    parser.add_argument(
+        "--method",
+        default="hmlsim",
+        help="whose settings the advisors use: hmlsim (default) or authors (the TeamRules "
+        "authors' wherever hmlsim's differ: every eligible rule scored in an add move, rule "
+        "penalty 0, p̂(y|x) by XGBoost read in-sample); each method into its own --out",
+    )
+    parser.add_argument(
+        "--datasets",
+        default=None,
+        metavar="LIST",
+        help="Figure 2's datasets to run, comma-separated among heart, fico, hr (default: "
+        "all three; FICO needs its file). The heart studies (Table 4, case study, C.5) "
+        "always run; the claims of a dataset left out are not_run, saying why",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)

@@ -68,7 +68,13 @@ def compute_claims(
     datasets_run = set(values["dataset"]) if not values.empty else set()
     planned = {parse_unit(u)[1] for u in planned_units if u.startswith("figure2/")}
     why = {
-        d: (fico_note if d == "fico" and d not in planned else "its units have not finished")
+        d: (
+            "its units have not finished"
+            if d in planned
+            else fico_note
+            if d == "fico"
+            else "not run: left out of this reproduction's plan (--datasets)"
+        )
         for d in ("heart", "fico", "hr")
         if d not in datasets_run
     }

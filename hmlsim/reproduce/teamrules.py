@@ -33,19 +33,64 @@ def fico_availability() -> tuple[bool, str]:
     )
 
 
-def reproduction_spec(quick: bool = False, seed: int = MASTER_SEED) -> tuple[SweepSpec, str]:
-    """The sweep of every unit that can run here, and the FICO note (empty when FICO runs)."""
+def check_method(method: str) -> str:
+    """``method`` if it is one of :data:`METHODS`, else a ConfigError naming ``--method``."""
+    from hmlsim.scenarios._teamrules_common import METHODS
+
+    if method not in METHODS:
+        raise ConfigError(
+            "--method",
+            f"must be one of {', '.join(METHODS)} (hmlsim's settings, or the TeamRules "
+            f"authors' wherever they differ); got {method!r}",
+        )
+    return method
+
+
+DATASETS = ("heart", "fico", "hr")
+
+
+def check_datasets(datasets: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The Figure-2 datasets asked for (default all), else a ConfigError naming ``--datasets``."""
+    if datasets is None:
+        return DATASETS
+    chosen = tuple(dict.fromkeys(datasets))
+    if not chosen or not set(chosen) <= set(DATASETS):
+        raise ConfigError(
+            "--datasets", f"must name one or more of {', '.join(DATASETS)}; got {datasets!r}"
+        )
+    return chosen
+
+
+def reproduction_spec(
+    quick: bool = False,
+    seed: int = MASTER_SEED,
+    method: str = "hmlsim",
+    datasets: tuple[str, ...] | None = None,
+) -> tuple[SweepSpec, str]:
+    """The sweep of every unit that can run here, and the note on the datasets left out.
+
+    ``method`` (:func:`check_method`) is a fixed field of every unit and part of
+    the sweep's name (``reproduce-teamrules-authors`` for the authors' settings).
+    ``datasets`` limits Figure 2 and C.1 to these datasets (the heart studies
+    always run); the claims of the others are ``not_run`` with the note.
+    """
     from hmlsim.reproduce.units import plan_units
 
+    check_method(method)
+    asked = check_datasets(datasets)
     has_fico, note = fico_availability()
-    datasets = ("heart", "fico", "hr") if has_fico else ("heart", "hr")
+    if "fico" not in asked:
+        note = "not run: left out of this reproduction with --datasets " + ",".join(asked)
+    datasets = tuple(d for d in asked if d != "fico" or has_fico)
     spec = SweepSpec(
         scenario=UNITS_MODULE,
         axes={"unit": plan_units(quick=quick, datasets=datasets)},
         seeds=1,
         master_seed=int(seed),
-        fixed={"size": "quick" if quick else "full"},
-        name="reproduce-teamrules-quick" if quick else "reproduce-teamrules",
+        fixed={"size": "quick" if quick else "full", "method": method},
+        name="reproduce-teamrules"
+        + ("-authors" if method == "authors" else "")
+        + ("-quick" if quick else ""),
     )
     return spec, note
 
@@ -61,6 +106,8 @@ def reproduce_teamrules(
     command: str | None = None,
     seed: int = MASTER_SEED,
     compare: dict[str, str | Path] | None = None,
+    method: str = "hmlsim",
+    datasets: tuple[str, ...] | None = None,
 ) -> tuple[SweepReport, dict[str, Any]]:
     """Run every unit of the TeamRules reproduction not yet in ``out``, then write the report.
 
@@ -91,11 +138,22 @@ def reproduce_teamrules(
     compare : dict, optional
         Name -> folder of another reproduction, shown beside this one in the
         report (:func:`hmlsim.reproduce.report.write_report`).
+    datasets : tuple of str, optional
+        Figure 2's datasets to run (default all three); e.g. leave out FICO,
+        whose units are the longest, and say so in the report.
+    method : {"hmlsim", "authors"}, default "hmlsim"
+        hmlsim's settings of the advisors, or the TeamRules authors' wherever
+        they differ (every eligible rule scored in an add move, no cost per
+        rule, p̂(y | x) by XGBoost read in-sample;
+        :data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`). Each unit
+        keeps its seed, so the two methods' runs are paired; run each into
+        its own ``out``.
 
     Raises
     ------
     ConfigError
-        ``--seed`` when ``out`` holds runs of another master seed.
+        ``--seed`` when ``out`` holds runs of another master seed, ``--method``
+        when ``method`` is not accepted or ``out`` holds runs of the other method.
 
     Returns
     -------
@@ -111,15 +169,23 @@ def reproduce_teamrules(
     notes = None
     if diagnoses is not None:
         notes = read_text_file("diagnoses", diagnoses)
-    spec, fico_note = reproduction_spec(quick, seed)
+    spec, fico_note = reproduction_spec(quick, seed, method, datasets)
     store = ResultStore(out / "runs")
     if store.manifest_path.exists():
-        stored = store.manifest()["spec"].get("master_seed")
+        stored_spec = store.manifest()["spec"]
+        stored = stored_spec.get("master_seed")
         if stored != spec.master_seed:
             raise ConfigError(
                 "--seed",
                 f"{out} holds runs of master seed {stored}; give --seed {stored} to resume "
                 f"them, or another --out for seed {spec.master_seed}",
+            )
+        stored = stored_spec.get("fixed", {}).get("method", "hmlsim")
+        if stored != method:
+            raise ConfigError(
+                "--method",
+                f"{out} holds runs of method {stored}; give --method {stored} to resume "
+                f"them, or another --out for method {method}",
             )
     before = store.done_keys()
     commit = code_version()  # the code the units run with, read before they start
@@ -137,6 +203,7 @@ def reproduce_teamrules(
             "units_s": round(
                 sum(store.run_info(k)["elapsed_s"] for k in store.done_keys() - before), 1
             ),
+            "method": method,
             "workers": 0 if scheduler else int(workers),
             "scheduler": scheduler or "",
             "cpus": os.cpu_count(),

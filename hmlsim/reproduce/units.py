@@ -7,7 +7,8 @@ follows the scenario contract (:mod:`hmlsim.experiments.scenario`), so
 Dask cluster, stores each as it finishes and resumes an interrupted run.
 
 The studies, each on the paper's method (TR's ψ with p̂(y | x), hmlsim's
-``TR+expertise`` evaluated beside it):
+``TR+expertise`` evaluated beside it), with hmlsim's settings of its advisors or
+(``method="authors"``) the TeamRules authors' wherever they differ:
 
 ``figure2``
     Figure 2 and Appendix C.1 of one split: the three expert behaviours of
@@ -76,16 +77,22 @@ class Config:
         The paper's sizes, or the scenarios' ``QUICK`` sizes.
     seed : int
         The unit's seed (the sweep derives it from its master seed and the unit).
+    method : {"hmlsim", "authors"}
+        hmlsim's settings, or the TeamRules authors' wherever they differ
+        (:data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`); the scenarios'
+        ``method`` field.
     """
 
     unit: str = "figure2/heart/20"
     size: str = "full"
     seed: int = 0
+    method: str = "hmlsim"
 
     def __post_init__(self) -> None:
         parse_unit(self.unit)
         check_choice("size", self.size, SIZES)
         common.check_int("seed", self.seed, 0)
+        check_choice("method", self.method, common.METHODS)
 
 
 QUICK = {"size": "quick"}
@@ -156,7 +163,7 @@ def _sized(module: Any, config: Config, **fields: Any) -> Any:
     base = make_config(module, {}, quick=config.size == "quick")
     names = {f.name for f in dataclasses.fields(base)}
     size = {k: v for k, v in RUN_SIZE[config.size].items() if k in names}
-    return dataclasses.replace(base, **size, **fields, seed=config.seed)
+    return dataclasses.replace(base, **size, **fields, seed=config.seed, method=config.method)
 
 
 def run(config: Config) -> ScenarioResult:

@@ -90,6 +90,20 @@ HELP: dict[str, str] = {
     "fico_path": "the FICO HELOC CSV file (never shipped); empty: HMLSIM_FICO_PATH, else "
     "shared/data/heloc_dataset_v1.csv beside the checkout; FICO is skipped when none exists",
     "seed": "master seed: every random draw of the study derives from it (0..2^63-1)",
+    "method": "whose settings the advisors use: hmlsim, or authors (the TeamRules authors' "
+    "wherever hmlsim's differ: every eligible rule scored in an add move, rule penalty 0, "
+    "p̂(y|x) by XGBoost read in-sample)",
+}
+
+#: whose settings the advisors are fitted with: a scenario's ``method`` field
+METHODS = ("hmlsim", "authors")
+#: the TeamRules authors' settings wherever hmlsim's differ (docs/teamrules.md, "Choices"):
+#: every eligible rule scored in an add move, no cost per rule, and p̂(y | x) by XGBoost
+#: read in-sample on the training rows
+AUTHORS_PARAMS: dict[str, Any] = {
+    "n_proposals": None,
+    "rule_penalty": 0.0,
+    "p_y_fit": "xgboost-in-sample",
 }
 
 #: what :func:`run_context` passes on from ``shared`` (see :func:`split_fits`)
@@ -280,7 +294,8 @@ def split_fits(ds, config, seed: int) -> dict[str, Any]:
     from the dataset and split only), so a behaviour's results do not depend on
     which other behaviours run beside it.
     """
-    from hmlsim.advisors import fit_outcome_model, mine_candidates, out_of_fold_proba
+    from hmlsim.advisors import mine_candidates
+    from hmlsim.advisors.outcome import fit_p_y_model, training_proba
 
     X, y = ds.train.X, np.asarray(ds.train.y).astype(int)
     with limited_threads(1):
@@ -292,8 +307,9 @@ def split_fits(ds, config, seed: int) -> dict[str, Any]:
             max_candidates=int(config.max_candidates),
             n_trees_per_length=int(config.n_trees_per_length),
         )
-        outcome = fit_outcome_model(X, y, rng=derive_seed(seed, "outcome"))
-        p_train = out_of_fold_proba(outcome, X, y, rng=derive_seed(seed, "out-of-fold"))
+        how = advisor_params(config).get("p_y_fit", "out-of-fold")
+        outcome = fit_p_y_model(X, y, how, rng=derive_seed(seed, "outcome"))
+        p_train = training_proba(outcome, X, y, how, rng=derive_seed(seed, "out-of-fold"))
     return {"candidates": candidates, "outcome_model": outcome, "p_train": p_train}
 
 
@@ -311,7 +327,7 @@ def check_int(field: str, value: int, minimum: int = 1) -> None:
 
 
 def check_run_size(config) -> None:
-    """The fields every TeamRules scenario shares: runs, draws and advisor sizes."""
+    """The fields every TeamRules scenario shares: runs, draws, advisor sizes and method."""
     check_tuple("split_seeds", config.split_seeds)
     for s in config.split_seeds:
         check_int("split_seeds", s, 0)
@@ -320,17 +336,24 @@ def check_run_size(config) -> None:
     check_int("n_trees_per_length", config.n_trees_per_length, 1)
     check_int("max_candidates", config.max_candidates, 1)
     check_int("seed", config.seed, 0)
+    check_choice("method", config.method, METHODS)
     if hasattr(config, "variants"):
         check_tuple("variants", config.variants, VARIANTS)
 
 
 def advisor_params(config) -> dict[str, Any]:
-    """The estimator and mining settings of a config, for ``evaluate_advisors``."""
-    return {
+    """The estimator and mining settings of a config, for ``evaluate_advisors``.
+
+    With ``method="authors"`` they include :data:`AUTHORS_PARAMS`.
+    """
+    params = {
         "n_iter": int(config.n_iter),
         "n_trees_per_length": int(config.n_trees_per_length),
         "max_candidates": int(config.max_candidates),
     }
+    if getattr(config, "method", "hmlsim") == "authors":
+        params.update(AUTHORS_PARAMS)
+    return params
 
 
 # ----------------------------------------------------------------------------- one run

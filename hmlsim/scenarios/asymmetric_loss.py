@@ -62,6 +62,9 @@ class Config:
         As in :class:`hmlsim.scenarios.teamrules_value.Config`.
     seed : int
         Master seed.
+    method : {"hmlsim", "authors"}
+        Whose settings the advisors use: hmlsim's, or the TeamRules authors'
+        wherever they differ (:data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`).
     """
 
     lambda0: float = 1.0
@@ -75,6 +78,7 @@ class Config:
     n_trees_per_length: int = 250
     max_candidates: int = 10_000
     seed: int = 0
+    method: str = "hmlsim"
 
     def __post_init__(self) -> None:
         check_loss_weights((self.lambda0, self.lambda1), ("lambda0", "lambda1"))

@@ -62,6 +62,9 @@ class Config:
         As in :class:`hmlsim.scenarios.teamrules_value.Config`.
     seed : int
         Master seed.
+    method : {"hmlsim", "authors"}
+        Whose settings the advisors use: hmlsim's, or the TeamRules authors'
+        wherever they differ (:data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`).
     """
 
     doctors: tuple[str, ...] = DOCTORS
@@ -73,6 +76,7 @@ class Config:
     n_trees_per_length: int = 250
     max_candidates: int = 10_000
     seed: int = 0
+    method: str = "hmlsim"
 
     def __post_init__(self) -> None:
         common.check_tuple("doctors", self.doctors, DOCTORS)

@@ -60,6 +60,9 @@ class Config:
         Expert draws on the validation split for the gate.
     fico_path : str
     seed : int
+    method : {"hmlsim", "authors"}
+        Whose settings the advisors use: hmlsim's, or the TeamRules authors'
+        wherever they differ (:data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`).
     """
 
     dataset: str = "heart"
@@ -76,6 +79,7 @@ class Config:
     max_candidates: int = 10_000
     fico_path: str = ""
     seed: int = 0
+    method: str = "hmlsim"
 
     def __post_init__(self) -> None:
         common.check_tuple("dataset", (self.dataset,), common.DATASETS)

@@ -80,6 +80,9 @@ class Config:
         FICO HELOC file ("" = HMLSIM_FICO_PATH or the shared default).
     seed : int
         Master seed; each run's seed is derived from it and the run's context.
+    method : {"hmlsim", "authors"}
+        Whose settings the advisors use: hmlsim's, or the TeamRules authors'
+        wherever they differ (:data:`hmlsim.scenarios._teamrules_common.AUTHORS_PARAMS`).
     """
 
     datasets: tuple[str, ...] = common.DATASETS
@@ -93,6 +96,7 @@ class Config:
     max_candidates: int = 10_000
     fico_path: str = ""
     seed: int = 0
+    method: str = "hmlsim"
 
     def __post_init__(self) -> None:
         common.check_tuple("decisions", self.decisions, common.DECISIONS)
