@@ -71,6 +71,15 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
     assert [t["units_done"] for t in timing] == [2, 0]
     assert _claims(out) == claims
 
+    # another reproduction judged by the same ledger beside this one (here: itself)
+    assert cli.main([*argv, "--compare", f"again={out}"]) == 0
+    capsys.readouterr()
+    assert "## Verdicts side by side" in (out / "report.md").read_text()
+    again = json.loads((out / "compare" / "again.claims.json").read_text())
+    assert {c["id"]: c["verdict"] for c in again} == {i: c["verdict"] for i, c in claims.items()}
+    assert cli.main([*argv, "--compare", f"x={tmp_path}"]) == 2
+    assert "--compare" in capsys.readouterr().err
+
     # another master seed is another draw: refused in this folder, before any unit runs
     monkeypatch.setattr(units, "run", _refuse)
     assert cli.main([*argv, "--seed", "7"]) == 2
