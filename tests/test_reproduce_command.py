@@ -82,6 +82,11 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
 
     # another master seed is another draw: refused in this folder, before any unit runs
     monkeypatch.setattr(units, "run", _refuse)
+    # --report-only runs nothing, whatever the seed, and records itself as report-only
+    assert cli.main([*argv, "--seed", "7", "--report-only"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "timing.json").read_text())[-1]["report_only"] is True
+    assert _claims(out) == claims
     assert cli.main([*argv, "--seed", "7"]) == 2
     err = capsys.readouterr().err
     assert "--seed" in err and "master seed 2024" in err

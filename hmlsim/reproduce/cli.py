@@ -42,6 +42,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
     for name, folder in compare.items():
         words += ["--compare", f"{name}={folder}"]
     words += ["--method", args.method] if args.method != "hmlsim" else []
+    words += ["--report-only"] if args.report_only else []
     datasets = None
     if args.datasets is not None:
         from hmlsim.reproduce.teamrules import check_datasets
@@ -60,6 +61,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         compare=compare,
         method=args.method,
         datasets=datasets,
+        report_only=args.report_only,
     )
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
@@ -151,6 +153,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Figure 2's datasets to run, comma-separated among heart, fico, hr (default: "
         "all three; FICO needs its file). The heart studies (Table 4, case study, C.5) "
         "always run; the claims of a dataset left out are not_run, saying why",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run no unit: write claims.json and report.md from the runs already in --out "
+        "(whatever their seed, method or code version), e.g. after the ledger changed",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)

@@ -108,6 +108,7 @@ def reproduce_teamrules(
     compare: dict[str, str | Path] | None = None,
     method: str = "hmlsim",
     datasets: tuple[str, ...] | None = None,
+    report_only: bool = False,
 ) -> tuple[SweepReport, dict[str, Any]]:
     """Run every unit of the TeamRules reproduction not yet in ``out``, then write the report.
 
@@ -141,6 +142,9 @@ def reproduce_teamrules(
     datasets : tuple of str, optional
         Figure 2's datasets to run (default all three); e.g. leave out FICO,
         whose units are the longest, and say so in the report.
+    report_only : bool
+        Run nothing: write the report from the runs stored in ``out`` (whatever
+        their seed, method or code version), e.g. after the ledger changed.
     method : {"hmlsim", "authors"}, default "hmlsim"
         hmlsim's settings of the advisors, or the TeamRules authors' wherever
         they differ (every eligible rule scored in an add move, no cost per
@@ -171,6 +175,8 @@ def reproduce_teamrules(
         notes = read_text_file("diagnoses", diagnoses)
     spec, fico_note = reproduction_spec(quick, seed, method, datasets)
     store = ResultStore(out / "runs")
+    if report_only:
+        return _report_only(out, store, command, fico_note, notes, compare)
     if store.manifest_path.exists():
         stored_spec = store.manifest()["spec"]
         stored = stored_spec.get("master_seed")
@@ -215,3 +221,36 @@ def reproduce_teamrules(
     write_json(timing_path, timing)
     written = write_report(out, fico_note=fico_note, diagnoses=notes or "", compare=compare)
     return report, written
+
+
+def _report_only(
+    out: Path,
+    store: ResultStore,
+    command: str | None,
+    fico_note: str,
+    notes: str | None,
+    compare: dict[str, str | Path] | None,
+) -> tuple[SweepReport, dict[str, Any]]:
+    """The report of the runs stored in ``out``, recorded in timing.json as a report-only start."""
+    from hmlsim.experiments.markdown import code_version
+    from hmlsim.reproduce.report import write_report
+
+    if not store.manifest_path.exists():
+        raise ConfigError("--report-only", f"{out} holds no runs to report (no runs/manifest.json)")
+    planned = store.manifest()["runs"]
+    timing_path = out / "timing.json"
+    timing = json.loads(timing_path.read_text()) if timing_path.exists() else []
+    timing.append(
+        {
+            "command": command or shlex.join(["hmlsim", *sys.argv[1:]]),
+            "commit": code_version(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "report_only": True,
+            "units_done": 0,
+            "units_total": len(planned),
+        }
+    )
+    write_json(timing_path, timing)
+    written = write_report(out, fico_note=fico_note, diagnoses=notes or "", compare=compare)
+    done = len(store.done_keys() & {run["key"] for run in planned})
+    return SweepReport(total=len(planned), skipped=done), written
