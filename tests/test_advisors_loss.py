@@ -119,3 +119,13 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"hmlsim.advisors.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@given(cases())
+def test_at_alpha_one_psi_never_advises_with_unit_losses(case):
+    """Artefact check behind the reproduction's diagnosis A: with λ = (1, 1) no advice
+    gains more than one decision, so at α = 1 ψ withholds whatever p̂(a) and p̂(y | x)
+    say, and TR-no(ADB) adds exactly 0 there by construction."""
+    _, advice, h, p_a, p_y = case
+    assert not psi(advice, p_y, h, np.ones_like(p_a), 1.0, (1.0, 1.0)).any()
+    assert not psi(advice, p_y, h, p_a, 1.0, (1.0, 1.0)).any()
