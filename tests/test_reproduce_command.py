@@ -87,6 +87,14 @@ def test_a_small_plan_runs_resumes_and_reports(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert json.loads((out / "timing.json").read_text())[-1]["report_only"] is True
     assert _claims(out) == claims
+    # --publish copies what a report needs (not the raw runs); --page links into it
+    docs = tmp_path / "docs"
+    page = docs / "reproduction.md"
+    publish = ["--report-only", "--publish", str(docs / "results" / "tr"), "--page", str(page)]
+    assert cli.main([*argv, *publish]) == 0
+    assert (docs / "results" / "tr" / "claims.json").is_file()
+    assert not (docs / "results" / "tr" / "runs").exists()
+    assert "](results/tr/ttl.png)" in page.read_text()
     assert cli.main([*argv, "--seed", "7"]) == 2
     err = capsys.readouterr().err
     assert "--seed" in err and "master seed 2024" in err

@@ -43,6 +43,10 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         words += ["--compare", f"{name}={folder}"]
     words += ["--method", args.method] if args.method != "hmlsim" else []
     words += ["--report-only"] if args.report_only else []
+    words += ["--publish", args.publish] if args.publish else []
+    words += ["--page", args.page] if args.page else []
+    if args.page and not args.publish:
+        raise ConfigError("--page", "goes with --publish DIR (the page links into DIR)")
     datasets = None
     if args.datasets is not None:
         from hmlsim.reproduce.teamrules import check_datasets
@@ -63,6 +67,10 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
         datasets=datasets,
         report_only=args.report_only,
     )
+    if args.publish:
+        from hmlsim.reproduce.report import publish_report
+
+        publish_report(args.out, args.publish, args.page)
     counts = ", ".join(f"{n} {v}" for v, n in written["verdicts"].items())
     print(
         f"reproduce {args.paper}: {report.total} units; {report.skipped} already in "
@@ -159,6 +167,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="run no unit: write claims.json and report.md from the runs already in --out "
         "(whatever their seed, method or code version), e.g. after the ledger changed",
+    )
+    parser.add_argument(
+        "--publish",
+        default=None,
+        metavar="DIR",
+        help="after the report: copy report.md, claims.json, timing.json, the compared "
+        "runs' claims and the figures (not the raw runs) into DIR, e.g. to commit them",
+    )
+    parser.add_argument(
+        "--page",
+        default=None,
+        metavar="FILE",
+        help="with --publish: also write the report as this Markdown page, its figure "
+        "links pointing into DIR (e.g. docs/reproduction.md)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_reproduce)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -586,3 +587,50 @@ def _body(tables: dict[str, pd.DataFrame], claims: Sequence[Claim], figures: set
             lines += ["![Appendix C.5](value_added.png)", ""]
         lines += ["Added value of TR, mean over α:", "", *_c5_section(c5)]
     return lines
+
+
+def publish_report(out: str | Path, folder: str | Path, page: str | Path | None = None) -> Path:
+    """Copy a reproduction's report, claims, timing and figures (not its raw runs) to ``folder``.
+
+    Parameters
+    ----------
+    out : path
+        The reproduction's folder (with ``report.md`` written).
+    folder : path
+        Where the committed copy goes (e.g. ``docs/results/teamrules_reproduction``).
+    page : path, optional
+        Also write the report as this Markdown page, its figure links pointing
+        into ``folder`` (e.g. ``docs/reproduction.md``).
+
+    Returns
+    -------
+    Path
+        ``folder``.
+    """
+    import os
+    import shutil
+
+    out, folder = Path(out), Path(folder)
+    if not (out / "report.md").is_file():
+        from hmlsim.errors import ConfigError
+
+        raise ConfigError("--publish", f"{out} has no report.md to publish")
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ["report.md", "claims.json", "timing.json", *(p.name for p in out.glob("*.png"))]
+    for name in names:
+        if (out / name).is_file():
+            shutil.copyfile(out / name, folder / name)
+    if (out / "compare").is_dir():
+        shutil.copytree(out / "compare", folder / "compare", dirs_exist_ok=True)
+    if page is not None:
+        page = Path(page)
+        link = Path(os.path.relpath(folder, page.parent)).as_posix()
+        text = (out / "report.md").read_text()
+        text = re.sub(r"\]\(([\w.-]+\.png)\)", rf"]({link}/\1)", text)
+        preface = (
+            f"*This page is `report.md` of the reproduction whose outputs are in "
+            f"[{link}/]({link}/) (report, claims.json, timing.json, the compared runs' "
+            "claims and the figures; the raw runs are not committed).*\n\n"
+        )
+        page.write_text(preface + text)
+    return folder
