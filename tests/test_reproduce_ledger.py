@@ -235,3 +235,21 @@ def test_a_number_claim_uses_the_papers_se_and_names_its_source():
     assert claim.paper == 0.231 and claim.paper_se == 0.006
     assert "Table 4" in claim.paper_se_source
     assert claim.verdict == "holds" and claim.mde > 0
+
+
+def test_the_knapsack_ledger_shares_the_claim_fields_and_kinds():
+    """Both papers' claims carry the same fields and kinds (their test vocabularies differ:
+    the knapsack study's rung and trend tests have no counterpart in TeamRules')."""
+    import tomllib
+
+    from hmlsim.reproduce.claims_ledger import REQUIRED
+    from hmlsim.reproduce.verdicts import KINDS
+
+    knapsack = tomllib.loads(ledger_path("knapsack").read_text())["claim"]
+    assert len(knapsack) >= 15
+    for claim in knapsack:
+        assert set(REQUIRED) <= set(claim), claim["id"]
+        assert claim["kind"] in KINDS and claim["quote"]
+        assert claim["kind"] == "result" or claim.get("reason")
+    ids = [c["id"] for c in knapsack] + [s.id for s in SPECS]
+    assert len(ids) == len(set(ids))
