@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: environment variables that cap the threads of BLAS / OpenMP / numexpr pools
 THREAD_ENV = (
@@ -24,6 +24,22 @@ THREAD_ENV = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+
+
+_CONTROLLER: list = []  # [number of imported modules when scanned, ThreadpoolController]
+
+
+def controller() -> ThreadpoolController:
+    """The thread pools of the libraries this process has loaded (scanned once per set).
+
+    Finding the pools means reading the process's memory map (tens of
+    milliseconds on a busy machine), and the loop asks thousands of times per
+    run. The scan is kept while no module has been imported since; a new
+    import (which may load a new native library) scans again.
+    """
+    if not _CONTROLLER or _CONTROLLER[0] != len(sys.modules):
+        _CONTROLLER[:] = [len(sys.modules), ThreadpoolController()]
+    return _CONTROLLER[1]
 
 
 @contextlib.contextmanager
@@ -48,7 +64,7 @@ def limited_threads(threads: int | None = 1) -> Iterator[None]:
     for name in THREAD_ENV:
         os.environ[name] = str(threads)
     try:
-        with threadpool_limits(limits=threads):
+        with controller().limit(limits=threads):
             if torch is not None:
                 torch.set_num_threads(threads)
             yield

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from strict_json import load_strict
 
@@ -19,6 +20,7 @@ from hmlsim.scenarios import performative_advisors as scenario
 TINY = {
     "datasets": "heart,fico",
     "advisors": "TR,Task-only",
+    "retrainings": "window",
     "audit_shares": "0,0.1",
     "initial_qualities": "0.6,0.8",
     "epochs": 3,
@@ -156,7 +158,7 @@ def test_every_option_explains_itself_and_the_cli_prints_a_short_summary():
     lines = headline(scenario, summary).splitlines()
     # a table: a header, then TR's and Task-only's row with u, Φ(u) and the human alone
     assert "final u" in lines[1] and "human alone" in lines[1]
-    assert lines[2].split()[:6] == ["TR", "0.1", "1", "0.800", "0.850", "0.700"]
+    assert lines[2].split()[:7] == ["TR", "window", "0.1", "1", "0.800", "0.850", "0.700"]
     assert lines[3].lstrip().startswith("Task-only")
     assert any(line.strip().startswith("stable: ") for line in lines)  # the end state explained
     assert "'audit_share'" not in "\n".join(lines)  # no raw parameter objects
@@ -173,6 +175,7 @@ def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):
                 "[fixed]",
                 'datasets = ["heart"]',
                 'advisors = ["TR"]',
+                'retrainings = ["window"]',
                 "epochs = 2",
                 "patience = 1",  # at most the run's epochs
                 "cases_per_epoch = 60",
@@ -200,3 +203,115 @@ def test_a_sweep_of_the_study_writes_its_report_over_the_store(tmp_path):
     assert len(summary["maps"]) == 2
     assert all({e["u0"] for e in m["endpoints"]} == {0.6, 0.8} for m in summary["maps"])
     assert (out / "report" / "traced_phi.png").exists()
+
+
+def _two_runs_one_seed():
+    """Paths of two runs sharing their seed (ρ = 0 and ρ = 0.1), far apart in (u, Φ)."""
+    import pandas as pd
+
+    rows = []
+    for rho, base in ((0.0, 0.6), (0.1, 0.8)):
+        for epoch in range(4):
+            rows.append(
+                {
+                    "dataset": "heart",
+                    "decision": "difficulty",
+                    "confidence": "accuracy",
+                    "advisor": "TR",
+                    "retraining": "window",
+                    "alpha": 0.1,
+                    "audit_share": rho,
+                    "initial_quality": 0.7,
+                    "repetition": 0,
+                    "run_seed": 99,
+                    "epoch": epoch,
+                    "model_utility": base + 0.01 * epoch,
+                    "team_utility": base + 0.05 + 0.01 * epoch,
+                    "human_utility": base,
+                    "policy_advising_rate": 0.5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _kept_figure(monkeypatch):
+    from hmlsim.scenarios import _performative_figures as figures
+
+    kept = []
+
+    def keep(plt, fig, handles, title, out):
+        kept.append(fig)
+        return out
+
+    monkeypatch.setattr(figures, "_finish", keep)
+    return figures, kept
+
+
+def test_figures_never_join_two_runs_that_share_a_seed(monkeypatch, tmp_path):
+    figures, kept = _kept_figure(monkeypatch)
+    paths = _two_runs_one_seed()
+    starts = {0.0: 0.61, 0.1: 0.81}  # epoch 1 of each run
+    figures.plot_traced_phi(paths, tmp_path / "t.png")
+    figures.plot_start_end(paths, tmp_path / "s.png")
+    traced, arrows = (fig.axes[0] for fig in kept)
+    drawn = [line for line in traced.get_lines() if line.get_label() != "45° line"]
+    assert len(drawn) == 4  # a cobweb and its points, per run
+    for line in drawn:
+        x = np.asarray(line.get_xdata(), dtype=float)
+        assert (x < 0.7).all() or (x > 0.7).all(), x  # one run's points only
+    pairs = sorted((a.xyann[0], a.xy[0]) for a in arrows.texts)
+    np.testing.assert_allclose(pairs, [(starts[0.0], 0.63), (starts[0.1], 0.83)])
+
+
+def test_a_run_ends_stable_exactly_when_it_has_a_stable_point_in_the_study():
+    config = make_config(scenario, {**TINY, "datasets": "heart", "epochs": 4}, quick=True)
+    runs = scenario.run(config).summary["runs"]
+    assert runs
+    for run in runs:
+        assert (run["end_state"] == "stable") == (run["stable_point"] is not None), run
+
+
+def test_the_study_on_a_dask_cluster_gives_the_runs_of_local_processes(tmp_path):
+    """`--scheduler` against a LocalCluster: the same `runs` as local worker processes."""
+    import pandas as pd
+
+    distributed = pytest.importorskip("distributed")
+    from hmlsim.experiments.backends import ProcessBackend
+    from hmlsim.experiments.collect import collect
+    from hmlsim.experiments.sweep import SweepSpec, run_sweep
+
+    spec = SweepSpec(
+        "performative_advisors",
+        axes={"retrainings": ["window", "warm-start"]},
+        quick=True,
+        fixed={
+            "datasets": ["heart"],
+            "advisors": ["TR", "TR-literal"],
+            "audit_shares": [0.1],
+            "epochs": 2,
+            "cases_per_epoch": 60,
+            "n_iter": 20,
+        },
+    )
+    local = run_sweep(spec, tmp_path / "local", backend=ProcessBackend(1), progress=False)
+    with distributed.LocalCluster(
+        processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        dask = run_sweep(
+            spec, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False
+        )
+    assert local.done == dask.done == 2 and not local.failed and not dask.failed
+    expected = collect(tmp_path / "local", "runs").sort_values("run_key", kind="stable")
+    got = collect(tmp_path / "dask", "runs").sort_values("run_key", kind="stable")
+    assert len(expected) == 2 * 2  # two sweep runs × two advisors
+    pd.testing.assert_frame_equal(expected.reset_index(drop=True), got.reset_index(drop=True))
+
+
+def test_the_quick_study_covers_two_strategies_and_the_control():
+    config = make_config(scenario, {}, quick=True)
+    assert len(config.retrainings) >= 2 and "window" in config.retrainings
+    assert {"TR", "TR-literal"} <= set(config.advisors)
+    assert scenario.STUDY_ADVISORS["TR-literal"] == ("TR", "decisions")
+    with pytest.raises(ConfigError) as error:
+        make_config(scenario, {"retrainings": "window,lazy-1"})
+    assert error.value.field == "retrainings"

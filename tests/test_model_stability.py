@@ -160,3 +160,28 @@ def test_a_change_of_u_within_its_noise_is_not_drift():
         u = cases(rng, 2000, quality)
         drifting.update(u, np.maximum(u, cases(rng, 2000, 0.3)))
     assert drifting.moved() is True and drifting.end_state() == "drifting"
+
+
+def test_a_run_ends_stable_exactly_when_it_has_a_stable_point():
+    """Each epoch on the line but not the pooled window: neither "stable" nor a stable point.
+
+    Every epoch's gap is 0.015 (within ε = 0.02) with a wide interval, while the
+    per-case gaps of the three epochs sum to the same value on every case: pooled
+    over the window the gap is 0.015 with no spread, so its interval excludes 0.
+    """
+    n = 200
+    signs = np.tile([1.0, -1.0], n // 2)
+    a, b = 0.3 * signs, 0.3 * np.roll(signs, 1) * np.repeat([1.0, -1.0], n // 2)
+    gaps = [0.015 + a, 0.015 + b, 0.015 - a - b]
+    detector = StabilityDetector(epsilon=0.02, patience=3, rng=0)
+    detector.update(np.zeros(n), np.full(n, 0.5))  # far off the line: no window before
+    for gap in gaps:
+        detector.update(np.zeros(n), gap)
+    assert all(detector.on_line[-3:])  # the per-epoch test alone would call it stable
+    assert detector.window_point() is None and detector.point is None
+    assert detector.end_state() != "stable"
+    # and where the window holds too, the two agree the other way
+    steady = StabilityDetector(epsilon=0.02, patience=3, rng=0)
+    for _ in range(4):
+        steady.update(np.ones(n), np.ones(n))
+    assert steady.window_point() is not None and steady.end_state() == "stable"

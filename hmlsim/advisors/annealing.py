@@ -202,6 +202,7 @@ def _anneal(
     rule_penalty: float,
     rng: np.random.Generator,
     callback: Callable[[tuple[np.ndarray, np.ndarray], float, int], bool | None] | None,
+    initial: tuple[Sequence[int], Sequence[int]] = ((), ()),
 ) -> AnnealingResult:
     prep = state.prep
     n = prep.n
@@ -210,9 +211,11 @@ def _anneal(
         size = len(state.selected[1]) + len(state.selected[0])
         return objective(float(state.loss.sum()), n, size, rule_penalty)
 
+    if len(initial[0]) or len(initial[1]):
+        state.restore(*initial)
     current = current_objective()
     best = current
-    best_sets: tuple[list[int], list[int]] = ([], [])
+    best_sets: tuple[list[int], list[int]] = (list(state.selected[1]), list(state.selected[0]))
     at_best = True
     since_best: list[tuple[str, int, int]] = []  # moves applied since the state was the best
     history = np.empty(n_iter)
@@ -276,6 +279,7 @@ def anneal_rule_sets(
     rng: SeedLike = None,
     callback: Callable[[tuple[np.ndarray, np.ndarray], float, int], bool | None] | None = None,
     engine: str = "auto",
+    initial: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> AnnealingResult:
     """Find the rule sets that minimise the training team loss (Algorithm 1).
 
@@ -307,6 +311,10 @@ def anneal_rule_sets(
         ``"auto"`` compiles unless a ``callback`` must be called each
         iteration or p̂(a) has too many distinct (precision, c^H) pairs to
         tabulate.
+    initial : (pos, neg), optional
+        Indices of the candidates the search starts from (a warm start:
+        e.g. the rule set deployed before); default the empty set, as in the
+        paper. A warm start runs on the NumPy engine.
 
     Returns
     -------
@@ -332,7 +340,10 @@ def anneal_rule_sets(
         raise ConfigError("engine", f"must be one of {', '.join(ENGINES)}; got {engine!r}")
     if engine == "compiled" and callback is not None:
         raise ConfigError("engine", "the compiled engine cannot call a callback; use 'numpy'")
+    if engine == "compiled" and initial is not None:
+        raise ConfigError("initial", "the compiled engine starts from the empty set; use 'numpy'")
     state = FastState(Prepared(problem))
+    start = _check_initial(initial, state.prep.kp, state.prep.kn)
     rng = make_rng(rng)
     n_proposals = _proposals(n_proposals, state.prep)
     tabulated = state.prep.accept is None or state.prep.has_table
@@ -347,9 +358,17 @@ def anneal_rule_sets(
         or callback is not None
         or not tabulated
         or state.prep.kp + state.prep.kn == 0
+        or initial is not None
     ):
         return _anneal(
-            state, int(n_iter), float(c0), int(n_proposals), float(rule_penalty), rng, callback
+            state,
+            int(n_iter),
+            float(c0),
+            int(n_proposals),
+            float(rule_penalty),
+            rng,
+            callback,
+            start,
         )
     from hmlsim.advisors.annealing_kernel import anneal_compiled
 
@@ -375,6 +394,19 @@ def anneal_rule_sets(
         n_accepted=int(accepted),
         message="maximum number of iterations reached",
     )
+
+
+def _check_initial(
+    initial: tuple[Sequence[int], Sequence[int]] | None, kp: int, kn: int
+) -> tuple[list[int], list[int]]:
+    """The warm start's (pos, neg) candidate indices, checked against the candidates."""
+    if initial is None:
+        return [], []
+    pos, neg = (sorted({int(k) for k in part}) for part in initial)
+    for name, chosen, size in (("pos", pos, kp), ("neg", neg, kn)):
+        if chosen and not (0 <= chosen[0] and chosen[-1] < size):
+            raise ConfigError("initial", f"{name} indices must lie in [0, {size}), got {chosen}")
+    return pos, neg
 
 
 def anneal_rule_sets_reference(

@@ -229,6 +229,8 @@ def grid_search(model, grid: dict[str, list], X: np.ndarray, y: np.ndarray, cv):
         ``model`` with the best parameters, fitted on all of ``X``.
     """
     candidates = list(ParameterGrid(grid))
+    if len(candidates) == 1:  # nothing to choose: the scores would decide nothing
+        return clone(model).set_params(**candidates[0]).fit(X, y)
     splits = list(cv.split(X, y))
     scorer = get_scorer("neg_log_loss")
     stageable = isinstance(model, HistGradientBoostingClassifier) and (

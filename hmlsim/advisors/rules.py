@@ -12,7 +12,7 @@ computed once and shared by every fit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -250,3 +250,64 @@ class RuleCandidates:
     def n_rows(self) -> int:
         """Number of training rows the coverage refers to."""
         return self.pos.coverage.shape[0]
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """What a warm-started fit takes from the fit before it (another epoch's rows).
+
+    Attributes
+    ----------
+    candidates_pos, candidates_neg : tuple of Rule
+        The earlier fit's candidate rules of each class.
+    rules_pos, rules_neg : tuple of Rule
+        The rule set it selected (the search starts from it).
+    """
+
+    candidates_pos: tuple[Rule, ...]
+    candidates_neg: tuple[Rule, ...]
+    rules_pos: tuple[Rule, ...]
+    rules_neg: tuple[Rule, ...] = ()
+
+
+def merge_candidates(
+    mined: RuleCandidates, earlier: WarmStart, X, y, feature_names: Sequence[str]
+) -> tuple[RuleCandidates, tuple[list[int], list[int]]]:
+    """``mined`` plus an earlier fit's candidates, covered on these rows; the start's indices.
+
+    Each class's rules are the union (mined first; a rule is its conditions
+    and label), with precision and support recomputed on these rows and
+    sorted by that precision (stable). The earlier rule set's positions in
+    it are returned as the annealing's start.
+    """
+    labels = np.asarray(y).astype(int)
+    parts, starts = [], []
+    for cands, extra, chosen, label in (
+        (mined.pos, earlier.candidates_pos + earlier.rules_pos, earlier.rules_pos, 1),
+        (mined.neg, earlier.candidates_neg + earlier.rules_neg, earlier.rules_neg, 0),
+    ):
+        union: dict[tuple, Rule] = {}
+        for rule in (*cands.rules, *extra):
+            if rule.label == label:
+                union.setdefault((rule.conditions, rule.label), rule)
+        rules = list(union.values())
+        if not rules:
+            parts.append(CandidateRules.empty(len(labels), label))
+            starts.append([])
+            continue
+        cov = coverage_matrix(rules, X, feature_names)
+        support = cov.sum(axis=0)
+        hits = (cov & (labels == label)[:, None]).sum(axis=0)
+        precision = np.where(support > 0, hits / np.maximum(support, 1), 0.0)
+        order = np.argsort(-precision, kind="stable")
+        share = support / len(labels)
+        ordered = tuple(
+            replace(rules[k], precision=float(precision[k]), support=float(share[k])) for k in order
+        )
+        parts.append(
+            CandidateRules(ordered, np.ascontiguousarray(cov[:, order]), precision[order], label)
+        )
+        where = {(rule.conditions, rule.label): k for k, rule in enumerate(ordered)}
+        keys = {(r.conditions, r.label) for r in chosen}
+        starts.append(sorted(where[key] for key in keys if key in where))
+    return RuleCandidates(parts[0], parts[1], tuple(feature_names)), (starts[0], starts[1])

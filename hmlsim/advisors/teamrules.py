@@ -39,7 +39,14 @@ from hmlsim.advisors.outcome import (
     out_of_fold_proba,
     posterior_given_decision,
 )
-from hmlsim.advisors.rules import CandidateRules, Rule, RuleCandidates, coverage_matrix
+from hmlsim.advisors.rules import (
+    CandidateRules,
+    Rule,
+    RuleCandidates,
+    WarmStart,
+    coverage_matrix,
+    merge_candidates,
+)
 from hmlsim.errors import ConfigError
 from hmlsim.seeding import make_rng
 
@@ -302,8 +309,13 @@ class _AdvisorBase(BaseEstimator):
             p = posterior_given_decision(p, h, q)
         return p
 
-    def _anneal(self, problem: AdvisingProblem, rng: np.random.Generator) -> AnnealingResult:
-        """Algorithm 1 with this advisor's annealing parameters."""
+    def _anneal(
+        self,
+        problem: AdvisingProblem,
+        rng: np.random.Generator,
+        initial: tuple[list[int], list[int]] | None = None,
+    ) -> AnnealingResult:
+        """Algorithm 1 with this advisor's annealing parameters (from ``initial`` if given)."""
         return anneal_rule_sets(
             problem,
             n_iter=self.n_iter,
@@ -311,7 +323,23 @@ class _AdvisorBase(BaseEstimator):
             n_proposals=self.n_proposals,
             rule_penalty=self.rule_penalty,
             rng=make_rng(rng, "annealing"),
+            initial=initial,
         )
+
+    def _candidates(
+        self, matrix, y, names, candidates, warm_start: WarmStart | None, rng
+    ) -> tuple[RuleCandidates, tuple[list[int], list[int]] | None]:
+        """The fit's candidates (mined or given, plus a warm start's) and the search's start."""
+        cands = _mine(self, matrix, y, names, candidates, rng)
+        if warm_start is None:
+            return cands, None
+        return merge_candidates(cands, warm_start, matrix, y, names)
+
+    def warm_start(self) -> WarmStart:
+        """What a warm-started next fit takes from this one: its candidates and rule set."""
+        self._check_fitted()
+        pos, neg = getattr(self, "candidate_rules_", ((), ()))
+        return WarmStart(pos, neg, tuple(self.rules_pos_), tuple(self.rules_neg_))
 
     def _silent(self, h: np.ndarray) -> Advice:
         n = len(h)
@@ -502,6 +530,7 @@ class TeamRulesAdvisor(_AdvisorBase):
         expertise_model=None,
         p_correct=None,
         y_belief=None,
+        warm_start: WarmStart | None = None,
     ):
         """Learn the rule sets from the expert's decisions and confidence.
 
@@ -535,6 +564,10 @@ class TeamRulesAdvisor(_AdvisorBase):
             annealing then minimises the expected team loss under it (see
             :class:`~hmlsim.advisors.annealing.AdvisingProblem`). Default: ``y``
             is the truth, as in the paper.
+        warm_start : WarmStart, optional
+            An earlier fit's candidates join this fit's and the search starts
+            from its rule set (:meth:`warm_start` of that fit; the firm's
+            ``warm-start`` retraining). Default: the paper's cold start.
 
         Returns
         -------
@@ -564,7 +597,8 @@ class TeamRulesAdvisor(_AdvisorBase):
         q = self._resolve_expertise(matrix, y_, h_, ch_, expertise_model, p_correct, rng)
         if q is not None:
             p = posterior_given_decision(p, h_, q)
-        cands = _mine(self, matrix, y_, names, candidates, rng)
+        cands, start = self._candidates(matrix, y_, names, candidates, warm_start, rng)
+        self.candidate_rules_ = (cands.pos.rules, cands.neg.rules)
         problem = AdvisingProblem(
             cands,
             y_,
@@ -577,7 +611,7 @@ class TeamRulesAdvisor(_AdvisorBase):
             selective=True,
             y_belief=None if y_belief is None else np.asarray(y_belief, dtype=float),
         )
-        result = self._anneal(problem, rng)
+        result = self._anneal(problem, rng, start)
         self.annealing_ = result
         self.rules_pos_ = tuple(cands.pos.rules[k] for k in result.pos)
         self.rules_neg_ = tuple(cands.neg.rules[k] for k in result.neg)
@@ -700,8 +734,12 @@ class TaskOnlyAdvisor(_AdvisorBase):
         *,
         candidates: RuleCandidates | None = None,
         feature_names: Sequence[str] | None = None,
+        warm_start: WarmStart | None = None,
     ):
         """Learn an accuracy-maximising positive rule set (h, c_human, p̂(a), p_y unused).
+
+        ``warm_start`` (an earlier fit's :meth:`warm_start`) adds its candidates
+        and starts the search from its rules, as for :class:`TeamRulesAdvisor`.
 
         Returns
         -------
@@ -716,7 +754,8 @@ class TaskOnlyAdvisor(_AdvisorBase):
         self.gated_ = False
         self.outcome_model_ = None
         self.constant_ = int(y_[0]) if y_.min() == y_.max() else None
-        cands = _mine(self, matrix, y_, names, candidates, rng)
+        cands, start = self._candidates(matrix, y_, names, candidates, warm_start, rng)
+        self.candidate_rules_ = (cands.pos.rules, ())
         pos_only = RuleCandidates(cands.pos, CandidateRules.empty(len(y_), 0), cands.feature_names)
         n = len(y_)
         problem = AdvisingProblem(
@@ -730,9 +769,10 @@ class TaskOnlyAdvisor(_AdvisorBase):
             loss_weights=lw,
             selective=False,
         )
-        result = self._anneal(problem, rng)
+        result = self._anneal(problem, rng, None if start is None else (start[0], []))
         self.annealing_ = result
-        self.rules_ = tuple(cands.pos.rules[k] for k in result.pos)
+        self.rules_pos_, self.rules_neg_ = tuple(cands.pos.rules[k] for k in result.pos), ()
+        self.rules_ = self.rules_pos_
         self.n_iter_ = result.nit
         covered = coverage_matrix(self.rules_, matrix, names).any(axis=1)
         self.npv_ = float((y_[~covered] == 0).mean()) if (~covered).any() else 1.0

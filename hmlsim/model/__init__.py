@@ -5,13 +5,17 @@
 - :mod:`~hmlsim.model.domains` — the domain interface and its knapsack and
   classification implementations;
 - :mod:`~hmlsim.model.observation` — what the firm observes, the audit channel (SPEC D);
+- :mod:`~hmlsim.model.retraining` — how the firm retrains (window, cumulative, warm-start, lazy-k);
+- :mod:`~hmlsim.model.memo` — fits computed once and reused for identical inputs;
 - :mod:`~hmlsim.model.stability` — stable points on the line, with bootstrap intervals;
 - :mod:`~hmlsim.model.reporters` — the DataCollector's named reporters.
 """
 
 from hmlsim.model.agents import AdvisorAgent, ExpertAgent, FirmAgent
+from hmlsim.model.memo import FitMemo
 from hmlsim.model.model import CollaborationModel
 from hmlsim.model.observation import LEARNS_FROM, AuditChannel, FirmLedger, TrainingSet
+from hmlsim.model.retraining import RETRAINING, parse_retraining
 from hmlsim.model.stability import (
     END_STATES,
     StabilityDetector,
@@ -23,15 +27,18 @@ from hmlsim.model.stability import (
 __all__ = [
     "END_STATES",
     "LEARNS_FROM",
+    "RETRAINING",
     "AdvisorAgent",
     "AuditChannel",
     "CollaborationModel",
     "ExpertAgent",
     "FirmAgent",
     "FirmLedger",
+    "FitMemo",
     "StabilityDetector",
     "StablePoint",
     "TrainingSet",
     "end_state",
     "line_gap",
+    "parse_retraining",
 ]

@@ -29,6 +29,7 @@ import numpy as np
 
 from hmlsim.model.domains.base import Advice, Cases, Decisions, Response
 from hmlsim.model.observation import EpochObservation, FirmLedger
+from hmlsim.model.retraining import parse_retraining
 
 log = logging.getLogger(__name__)
 
@@ -252,22 +253,33 @@ class FirmAgent(mesa.Agent):
     audit_history : bool
         Also train on the audited cases of older epochs once their outcome is
         revealed (:meth:`~hmlsim.model.observation.FirmLedger.training_set`).
+    retraining : str
+        How the firm retrains (:mod:`hmlsim.model.retraining`): ``"window"``,
+        ``"cumulative"``, ``"warm-start"`` or ``"lazy-k"``.
     """
 
-    def __init__(self, model: mesa.Model, window: int = 1, audit_history: bool = False) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        window: int = 1,
+        audit_history: bool = False,
+        retraining: str = "window",
+    ) -> None:
         super().__init__(model)
         self.window = int(window)
         self.audit_history = bool(audit_history)
-        self.ledger = FirmLedger(window=self.window)
+        self.strategy = parse_retraining(retraining, self.window)
+        self.ledger = FirmLedger(window=self.strategy.window)
         self.retrain_log: list[dict[str, Any]] = []
 
     def deploy(self) -> None:
-        """Record the last epoch, learn what the audit revealed, retrain, deal the new cases."""
+        """Record the last epoch, learn what the audit revealed, retrain when due, deal cases."""
         if self.model.steps > 1:
             epoch = self.model.steps - 1
             self.record(epoch)
             self.learn(self.model.audit.reveal(epoch))
-            self.retrain()
+            if self.strategy.due(epoch):
+                self.retrain()
         self.deal(self.model.domain.new_cases(self.model.cases_per_epoch, self.model.rng))
 
     def deal(self, cases: Cases) -> None:
@@ -300,7 +312,10 @@ class FirmAgent(mesa.Agent):
             self.retrain_log.append(
                 {"advisor": advisor.unique_id, "labels": data.d, "audited": data.y_audit}
             )
-            advisor.redeploy(self.model.domain.retrain(advisor.advisor, data, self.model.rng))
+            warm = {"warm": True} if self.strategy.warm else {}
+            advisor.redeploy(
+                self.model.domain.retrain(advisor.advisor, data, self.model.rng, **warm)
+            )
 
 
 def _withhold(advice: Advice, abstain: np.ndarray, decisions: Decisions) -> Advice:

@@ -30,6 +30,7 @@ from hmlsim.model import reporters
 from hmlsim.model.agents import AdvisorAgent, ExpertAgent, FirmAgent
 from hmlsim.model.domains import Domain, make_domain
 from hmlsim.model.observation import AuditChannel
+from hmlsim.model.retraining import parse_retraining
 from hmlsim.model.stability import StabilityDetector
 from hmlsim.seeding import check_seed
 
@@ -74,6 +75,11 @@ class CollaborationModel(mesa.Model):
         Cases per deployment epoch.
     window : int
         Number of past epochs the firm trains on.
+    retraining : str
+        How the firm retrains (:mod:`hmlsim.model.retraining`): ``"window"``
+        (default: from scratch on the window), ``"cumulative"`` (every epoch
+        seen), ``"warm-start"`` (from the deployed fit) or ``"lazy-k"``
+        (every k epochs).
     epsilon, patience : float, int
         Stable points: Φ(u) − u/λ within ε with its bootstrap interval
         containing 0, for ``patience`` epochs (:mod:`hmlsim.model.stability`).
@@ -125,6 +131,7 @@ class CollaborationModel(mesa.Model):
         n_advisors: int = 1,
         cases_per_epoch: int = 200,
         window: int = 1,
+        retraining: str = "window",
         epsilon: float = 0.01,
         patience: int = 3,
         stop_at_stable: bool = False,
@@ -163,6 +170,7 @@ class CollaborationModel(mesa.Model):
             variants = variants * int(n_advisors)
         if n_advisors > n_experts:
             raise ConfigError("n_advisors", f"must be <= n_experts ({n_experts}), got {n_advisors}")
+        strategy = parse_retraining(retraining, int(window))
         self.exploration = _check_share("exploration", exploration)
         self.trust_rate = check_trust_rate("trust_rate", trust_rate)
         check_cases_per_epoch("cases_per_epoch", cases_per_epoch, n_experts)
@@ -199,8 +207,12 @@ class CollaborationModel(mesa.Model):
                 "audit_share",
                 "the knapsack domain has no audit channel, trust or ADB drift; keep them at 0",
             )
+        if self.domain.name == "knapsack" and strategy.warm:
+            raise ConfigError("retraining", "the knapsack domain has no warm start")
         self.evaluation = self.domain.evaluation_cases(n_eval, self.rng)
-        self.firm = FirmAgent(self, window=window, audit_history=audit_history)
+        self.firm = FirmAgent(
+            self, window=window, audit_history=audit_history, retraining=retraining
+        )
         groups = [f"group {i % n_advisors + 1}" for i in range(n_experts)]
         for (kind, behaviour), group in zip(
             self.domain.make_experts(n_experts, self.rng), groups, strict=True

@@ -44,6 +44,22 @@ LEARNS_FROM: dict[str, tuple[str, ...]] = {
         "p̂(a)",
         "α",
     ),
+    # the retraining strategies (hmlsim.model.retraining): which epochs every estimator
+    # above learns from, and where its fit starts
+    "retraining window": ("the last `window` epochs (1 in the study)", "refit from scratch"),
+    "retraining cumulative": (
+        "every epoch since deployment",
+        "every revealed audit: y replaces d on its row",
+        "refit from scratch",
+    ),
+    "retraining warm-start": (
+        "the last `window` epochs",
+        "the deployed fit's candidate rules and rule set start the search",
+    ),
+    "retraining lazy-k": (
+        "the k epochs since the last redeployment",
+        "refit from scratch every k epochs; the deployed advisor stays in between",
+    ),
 }
 
 
@@ -200,16 +216,16 @@ class FirmLedger:
 
     Parameters
     ----------
-    window : int
-        Number of past epochs the firm trains on.
+    window : int or None
+        Number of past epochs the firm trains on (None: every epoch seen).
     """
 
-    window: int = 1
+    window: int | None = 1
     epochs: deque = field(init=False)
     revealed: list[RevealedOutcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.epochs = deque(maxlen=int(self.window))
+        self.epochs = deque(maxlen=None if self.window is None else int(self.window))
 
     def record(self, observations: list[EpochObservation]) -> None:
         """Add one epoch's observations (one per expert)."""

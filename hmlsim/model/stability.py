@@ -176,6 +176,7 @@ def end_state(
     epsilon: float,
     patience: int,
     moved: bool | None = None,
+    window_on_line: bool | None = None,
 ) -> str:
     """Name how a run ends: one of :data:`END_STATES`.
 
@@ -190,6 +191,11 @@ def end_state(
         Whether u's change over the last ``patience`` epochs exceeds its noise
         (a paired test on the cases, :meth:`StabilityDetector.moved`). A change
         of ε or more that the noise explains is not drift. ``None``: not tested.
+    window_on_line : bool, optional
+        Whether the run has a stable point (:meth:`StabilityDetector.window_point`:
+        the last ``patience`` epochs on the line, each and pooled). Given, it
+        alone decides ``"stable"``, so that a run ends ``"stable"`` exactly when
+        it has a stable point. ``None``: the per-epoch test alone.
 
     Returns
     -------
@@ -211,9 +217,11 @@ def end_state(
     patience = check_patience(patience)
     u = np.asarray(u, dtype=float)
     on = np.asarray(on_line, dtype=bool)
+    if window_on_line:
+        return "stable"
     if u.size < patience + 1:
         return "too_short"
-    if on[-patience:].all():
+    if window_on_line is None and on[-patience:].all():
         return "stable"
     steps = np.diff(u[-(patience + 2) :])
     alternating = (np.sign(steps[1:]) == -np.sign(steps[:-1])).all()
@@ -222,6 +230,9 @@ def end_state(
     if abs(u[-1] - u[-patience - 1]) >= epsilon and moved is not False:
         return "drifting"
     return "stationary_off_line"
+
+
+_COMPUTE = object()  # StabilityDetector.end_state: no stable point given
 
 
 class StabilityDetector:
@@ -345,14 +356,22 @@ class StabilityDetector:
         change = line_gap(then, now, n_boot=self.n_boot, level=self.level, rng=self.rng)
         return not (change.ci_low <= 0.0 <= change.ci_high)
 
-    def end_state(self) -> str:
-        """How the run ends so far (:func:`end_state`, drift tested against noise)."""
+    def end_state(self, point: StablePoint | object | None = _COMPUTE) -> str:
+        """How the run ends so far (:func:`end_state`, drift tested against noise).
+
+        ``"stable"`` exactly when the run has a stable point, ``point`` —
+        :meth:`window_point`, computed here unless given (its bootstrap draws
+        from the detector's generator, so a caller that holds it passes it in).
+        """
+        if point is _COMPUTE:
+            point = self.window_point()
         return end_state(
             np.array(self.model_utility),
             np.array(self.on_line),
             epsilon=self.epsilon,
             patience=self.patience,
             moved=self.moved(),
+            window_on_line=point is not None,
         )
 
 

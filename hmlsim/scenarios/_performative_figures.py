@@ -19,11 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.outputs import save_figure
-
-_RUN = "run_seed"
-#: the columns that tell one run from another within a dataset × advisor panel: runs
-#: share their seed across audit shares and advisors (common random numbers)
-_RUN_KEYS = ("decision", "alpha", "audit_share", "initial_quality", "repetition", _RUN)
+from hmlsim.scenarios.performative_advisors import runs_of
 
 
 def _pyplot():
@@ -110,8 +106,7 @@ def _panels(plt, played: pd.DataFrame) -> tuple[Any, list[tuple[Any, list[pd.Dat
             ax.set_xlabel("model utility u")
             ax.set_ylabel("team utility Φ(u)")
             cell = played[(played["dataset"] == dataset) & (played["advisor"] == advisor)]
-            keys = [k for k in _RUN_KEYS if k in cell.columns]
-            panels.append((ax, [run.sort_values("epoch") for _, run in cell.groupby(keys)]))
+            panels.append((ax, runs_of(cell)))
     return fig, panels
 
 
@@ -237,14 +232,16 @@ def plot_learning_maps(paths: pd.DataFrame, out: Path) -> Path | None:
     for ax, dataset in zip(axes[0], datasets, strict=True):
         cell = paths[paths["dataset"] == dataset]
         maps = {}
-        for (advisor, rho), group in cell.groupby(["advisor", "audit_share"]):
-            runs = [
-                r.sort_values("epoch")["model_utility"].to_numpy() for _, r in group.groupby(_RUN)
-            ]
+        strategies = cell["retraining"].nunique() if "retraining" in cell else 1
+        for (advisor, retraining, rho), group in cell.assign(
+            retraining=cell.get("retraining", "window")
+        ).groupby(["advisor", "retraining", "audit_share"]):
+            runs = [r["model_utility"].to_numpy() for r in runs_of(group)]
             if len(runs) < 2:
                 continue
+            label = f"{advisor}, ρ={rho:g}" + (f", {retraining}" if strategies > 1 else "")
             try:
-                maps[f"{advisor}, ρ={rho:g}"] = EmpiricalLearningMap.from_paths(runs)
+                maps[label] = EmpiricalLearningMap.from_paths(runs)
             except ConfigError:
                 continue
         if maps:

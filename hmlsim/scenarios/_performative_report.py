@@ -21,6 +21,7 @@ import pandas as pd
 
 from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
+from hmlsim.scenarios.performative_advisors import runs_of
 
 BEGIN = "<!-- BEGIN generated findings -->"
 END = "<!-- END generated findings -->"
@@ -35,14 +36,21 @@ def _fmt(mean: float, se: float) -> str:
     return f"{mean:.3f}" if not np.isfinite(se) else f"{mean:.3f} ± {se:.3f}"
 
 
+def _strategy(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``retraining`` column (runs made before the axis were ``window``)."""
+    return table if "retraining" in table else table.assign(retraining="window")
+
+
 def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
-    """Final u, Φ(u), human, advising rate and silence per advisor × audit share."""
+    """Final u, Φ(u), human, advising rate and silence per advisor × retraining × audit share."""
     rows = []
-    for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
+    keys = ["advisor", "retraining", "audit_share"]
+    for (advisor, retraining, rho), group in _strategy(runs).groupby(keys, sort=True):
         gain = group["final_team_utility"] - group["final_human_utility"]
         rows.append(
             {
                 "advisor": advisor,
+                "retraining": retraining,
                 "ρ": f"{rho:g}",
                 "runs": len(group),
                 "u_0 → final u": (
@@ -70,14 +78,14 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
     TeamRules paper); the last epoch is where the loop took it.
     """
     rows = []
-    keys = ["advisor", "audit_share", "run_seed"]
-    for key, run in paths[paths["epoch"] >= 1].sort_values("epoch").groupby(keys):
+    for run in runs_of(_strategy(paths[paths["epoch"] >= 1])):
         u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
         gain = (run["team_utility"] - run["human_utility"]).to_numpy()
         accepted = run["acceptance_rate"].to_numpy()
         rows.append(
             {
-                "advisor": key[0],
+                "advisor": run["advisor"].iloc[0],
+                "retraining": run["retraining"].iloc[0],
                 "gain_first": gain[0],
                 "gain_last": gain[-1],
                 "accept_first": accepted[0],
@@ -87,10 +95,11 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows)
     out = []
-    for advisor, group in table.groupby("advisor", sort=True):
+    for (advisor, retraining), group in table.groupby(["advisor", "retraining"], sort=True):
         out.append(
             {
                 "advisor": advisor,
+                "retraining": retraining,
                 "runs": len(group),
                 "Φ − human, epoch 1": _fmt(group["gain_first"].mean(), _se(group["gain_first"])),
                 "Φ − human, last": _fmt(group["gain_last"].mean(), _se(group["gain_last"])),
@@ -105,17 +114,18 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
 
 
 def end_states(runs: pd.DataFrame) -> pd.DataFrame:
-    """How the runs end, per advisor."""
-    table = runs.groupby("advisor")["end_state"].value_counts().unstack(fill_value=0)
-    return table.reset_index()
+    """How the runs end, per advisor and retraining strategy."""
+    grouped = _strategy(runs).groupby(["advisor", "retraining"])["end_state"]
+    return grouped.value_counts().unstack(fill_value=0).reset_index()
 
 
 def by_context(runs: pd.DataFrame) -> pd.DataFrame:
-    """Final Φ(u) − human per dataset × behaviour × α, one column per advisor (all ρ pooled)."""
-    runs = runs.assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
+    """Final Φ(u) − human per dataset × behaviour × α × ρ × strategy, one column per advisor."""
+    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
     rows = []
-    for key, group in runs.groupby(["dataset", "decision", "alpha"], sort=True):
-        row = dict(zip(["dataset", "decision", "α"], key, strict=True))
+    keys = ["dataset", "decision", "alpha", "audit_share", "retraining"]
+    for key, group in runs.groupby(keys, sort=True):
+        row = dict(zip(["dataset", "decision", "α", "ρ", "retraining"], key, strict=True))
         for advisor, part in group.groupby("advisor"):
             row[advisor] = _fmt(part["gain"].mean(), _se(part["gain"]))
         rows.append(row)
@@ -127,7 +137,8 @@ def map_lines(maps: list[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in maps:
         context = (
-            f"{entry['advisor']} · {entry['dataset']}/{entry['decision']} · "
+            f"{entry['advisor']} · {entry.get('retraining', 'window')} · "
+            f"{entry['dataset']}/{entry['decision']} · "
             f"α = {entry['alpha']:g} · ρ = {entry['audit_share']:g}"
         )
         ends = ", ".join(
@@ -165,7 +176,7 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
         f"Command: `{command}` at commit `{commit}`; wall time {wall}; "
         f"{len(runs)} loop runs on datasets {', '.join(summary['datasets'])}.",
         "",
-        "### Outcomes by advisor and audit share (mean ± SE over runs)",
+        "### Outcomes by advisor, retraining strategy and audit share (mean ± SE over runs)",
         "",
         markdown_table(outcomes_by_advisor(runs)),
         "",
@@ -177,20 +188,22 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
         "",
         markdown_table(end_states(runs)),
         "",
-        "### Team gain over the human alone, Φ(u) − human, by context (all ρ pooled)",
+        "### Team gain over the human alone, Φ(u) − human, by context",
         "",
         markdown_table(by_context(runs)),
         "",
     ]
     if not checks.empty:
-        parts += [
-            "### TR with an audit channel: does it keep advising and help?",
-            "",
-            f"{int(checks['keeps_advising'].sum())} of {len(checks)} audited TR runs advise in "
-            f"their last epoch; {int(checks['team_at_or_above_human'].sum())} end with the team "
-            "at or above the human alone (within one SE of the paired difference).",
-            "",
-        ]
+        parts += ["### TR and TR+expertise with an audit channel: still advising, and helping?", ""]
+        named = checks if "advisor" in checks else checks.assign(advisor="TR")
+        for advisor, part in named.groupby("advisor", sort=True):
+            parts += [
+                f"- {advisor}: {int(part['keeps_advising'].sum())} of {len(part)} audited runs "
+                f"advise in their last epoch; {int(part['team_at_or_above_human'].sum())} end "
+                "with the team at or above the human alone (within one SE of the paired "
+                "difference).",
+            ]
+        parts += [""]
     parts += [
         "### Pooled learning maps (u_t → u_{t+1} over the initial qualities)",
         "",

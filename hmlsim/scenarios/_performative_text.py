@@ -10,13 +10,16 @@ from typing import Any
 import pandas as pd
 
 from hmlsim.experiments.summary_table import number, text_table
-from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
 
 #: what each option means (``hmlsim run performative_advisors --help``)
 HELP: dict[str, str] = {
     "datasets": "data sets, comma-separated: heart, fico, hr",
-    "advisors": f"advisor types trained in each context, comma-separated: "
-    f"{', '.join(CLASSIFICATION_ADVISORS)}",
+    "advisors": "advisors trained in each context, comma-separated: TR, TR-no(ADB), "
+    "TR-no(Cost), TR-no(ADB,Cost), Task-only, TR-SelectiveOnly, TR+expertise, TR-literal "
+    "(TR scored against the final decisions as they are: the artefact control)",
+    "retrainings": "how the firm retrains, comma-separated: window (the last epoch, from "
+    "scratch), cumulative (every epoch seen), warm-start (from the deployed rules), lazy-k "
+    "(every k >= 2 epochs, e.g. lazy-3)",
     "decisions": "expert decision biases, comma-separated: difficulty, group",
     "confidence": "expert confidence bias: accuracy or group",
     "alphas": "costs α of a contradiction, in units of the decision loss, each >= 0, "
@@ -35,9 +38,6 @@ HELP: dict[str, str] = {
     "exploration": "share in [0, 1] of the cases where a silent advisor still offers its answer",
     "trust_rate": "change of the experts' trust, in log-odds, per audited piece of advice, "
     ">= 0 (0: experts do not learn whom to trust)",
-    "annealing_targets": "what TeamRules' annealing scores against: belief (the firm's "
-    "estimate of the truth from the final decisions and audits) or decisions (the final "
-    "decisions as they are)",
     "epsilon": "largest |Φ(u) − u|, in utility (accuracy) units in (0, 1], of a point on the "
     "45° line",
     "patience": "consecutive epochs on the line that make a stable point (1..1,000)",
@@ -61,16 +61,20 @@ END_WORDS = {
 
 
 def headline(summary: dict[str, Any]) -> str:
-    """Per advisor and audit share: where the runs end, beside the human alone, as a table."""
+    """Per advisor, retraining and audit share: where the runs end, beside the human alone."""
     runs = pd.DataFrame(summary["runs"])
+    if "retraining" not in runs:  # a summary made before the strategies were an axis
+        runs = runs.assign(retraining="window")
     lines = [*summary["notes"]]
     rows, seen = [], set()
-    for (advisor, rho), group in runs.groupby(["advisor", "audit_share"], sort=True):
+    keys = ["advisor", "retraining", "audit_share"]
+    for (advisor, retraining, rho), group in runs.groupby(keys, sort=True):
         counts = group["end_state"].value_counts()
         seen.update(counts.index)
         rows.append(
             {
                 "advisor": advisor,
+                "retraining": retraining,
                 "audit ρ": f"{rho:g}",
                 "runs": len(group),
                 "final u": number(group["final_model_utility"].mean()),
@@ -94,7 +98,7 @@ def headline(summary: dict[str, Any]) -> str:
         kept = sum(c["keeps_advising"] for c in checks)
         above = sum(c["team_at_or_above_human"] for c in checks)
         lines.append(
-            f"  audited TR: advising at the end in {kept}/{len(checks)} runs, "
+            f"  audited TR, TR+expertise: advising at the end in {kept}/{len(checks)} runs, "
             f"team at or above the human (within SE) in {above}/{len(checks)}"
         )
     lines.append("  no paper reports these numbers: neither runs TeamRules inside the loop")

@@ -11,8 +11,16 @@ reconciliation costs α. Every advisor may explore (offer its own answer on a
 share of cases where its policy is silent), so silence is a state the data can
 leave, not an absorbing one.
 
-It asks where the loop goes, over datasets × expert behaviours × α ×
-advisors × audit share ρ × initial quality u_0 × replicates:
+It answers SPEC C's questions over datasets × expert behaviours × α ×
+advisors × retraining strategies × audit share ρ × initial quality u_0 ×
+replicates. The advisors, each under its own name in ``runs``
+(:data:`STUDY_ADVISORS`): TR with the paper's ψ, hmlsim's TR+expertise (ψ
+with the audited expertise model once one is fitted), TR-no(ADB), task-only,
+and ``TR-literal``, TR whose annealing scores against the decisions d ("d
+stands in for y" taken literally): the artefact control, under which silence
+is absorbing. The retraining strategies are :mod:`hmlsim.model.retraining`'s
+(``window``, ``cumulative``, ``warm-start``, ``lazy-k``).
+
 
 - per run (``summary.json``'s ``runs``): the final model utility u (the
   deployed task model's accuracy on the held-out test split — the same
@@ -20,8 +28,9 @@ advisors × audit share ρ × initial quality u_0 × replicates:
   decisions on the same cases), the human alone, the advising rate of the
   advisor's policy, the epoch it fell silent (``silent_since``), how the run
   ends (:data:`hmlsim.model.stability.END_STATES`) and its stable point —
-  Φ(u) − u within ε *and* its bootstrap interval containing 0 for
-  ``patience`` epochs, otherwise ``null``;
+  Φ(u) − u within ε *and* its bootstrap interval containing 0 in each of the
+  last ``patience`` epochs and pooled over them, otherwise ``null``;
+  ``end_state == "stable"`` exactly when the stable point is set;
 - per advisor × context (``maps``): the empirical learning map u_t → u_{t+1}
   pooled over the initial qualities and replicates, its fixed points (with
   standard errors, never outside the visited range) and basins
@@ -30,6 +39,14 @@ advisors × audit share ρ × initial quality u_0 × replicates:
 FICO is used when its file is found (``fico_path``, ``HMLSIM_FICO_PATH`` or
 ``../shared/data/heloc_dataset_v1.csv`` beside the repository); otherwise it is
 skipped with a note in ``summary.json``.
+
+The runs of one context (dataset, behaviour, α, u_0, repetition) share their
+seed, so they fit the same models until what they observed differs (the
+first advisor for every ρ and strategy; TR+expertise and TR until an
+expertise model is fitted; every ρ until its audits change a fit).
+:func:`run` computes each such fit once (:class:`hmlsim.model.memo.FitMemo`,
+one per context) and reuses it only for identical inputs and generator
+state: the runs are value for value those without it.
 """
 
 from __future__ import annotations
@@ -54,6 +71,8 @@ from hmlsim.errors import (
 from hmlsim.experiments.progress import steps
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.model.domains.classification import CLASSIFICATION_ADVISORS
+from hmlsim.model.memo import FitMemo
+from hmlsim.model.retraining import parse_retraining
 
 # the scenario contract's option help and printed summary (re-exported)
 from hmlsim.scenarios._performative_text import HELP as HELP
@@ -63,8 +82,13 @@ from hmlsim.seeding import derive_seed, make_rng
 log = logging.getLogger(__name__)
 
 DATASETS = ("heart", "fico", "hr")
-#: the paper's advisor variants and hmlsim's TR+expertise
-ADVISOR_CHOICES = CLASSIFICATION_ADVISORS
+#: the study's advisors by name: the model's advisor variant and what its annealing
+#: scores against ("belief": SPEC D's; "decisions": d taken for y, the artefact control)
+STUDY_ADVISORS: dict[str, tuple[str, str]] = {
+    **{variant: (variant, "belief") for variant in CLASSIFICATION_ADVISORS},
+    "TR-literal": ("TR", "decisions"),
+}
+ADVISOR_CHOICES = tuple(STUDY_ADVISORS)
 #: the fields of a stable point kept in the flat ``runs`` table
 STABLE_FIELDS = ("epoch", "u", "phi", "gap", "ci_low", "ci_high", "on_line")
 #: the columns that name a run in the tables
@@ -73,14 +97,17 @@ RUN_COLUMNS = (
     "decision",
     "confidence",
     "advisor",
+    "retraining",
     "alpha",
     "audit_share",
     "initial_quality",
     "repetition",
     "run_seed",
 )
+#: what the runs sharing a seed (and so a fit memo) have in common
+SEEDED = ("dataset", "decision", "alpha", "initial_quality", "repetition")
 #: the columns that name a context (one learning map per advisor × context)
-CONTEXT = ("dataset", "decision", "alpha", "audit_share")
+CONTEXT = ("dataset", "decision", "retraining", "alpha", "audit_share")
 
 
 @dataclass(frozen=True)
@@ -88,7 +115,8 @@ class Config:
     """The performative advisor study (defaults: full size)."""
 
     datasets: tuple[str, ...] = ("heart", "fico", "hr")
-    advisors: tuple[str, ...] = ("TR", "TR-no(ADB)", "Task-only")
+    advisors: tuple[str, ...] = ("TR", "TR+expertise", "TR-no(ADB)", "Task-only", "TR-literal")
+    retrainings: tuple[str, ...] = ("window",)
     decisions: tuple[str, ...] = ("difficulty", "group")
     confidence: str = "accuracy"
     alphas: tuple[float, ...] = (0.1, 0.3)
@@ -103,7 +131,6 @@ class Config:
     n_iter: int = 200
     exploration: float = 0.05
     trust_rate: float = 0.0
-    annealing_targets: str = "belief"
     epsilon: float = 0.02
     patience: int = 3
     spiral_margin: float = 0.03
@@ -115,15 +142,21 @@ class Config:
             ("datasets", self.datasets, DATASETS),
             ("advisors", self.advisors, ADVISOR_CHOICES),
             ("decisions", self.decisions, ("difficulty", "group")),
+            ("retrainings", self.retrainings, None),
         ):
             if not values:
                 raise ConfigError(name, "give at least one value")
             if len(set(values)) != len(values):
                 raise ConfigError(name, f"has duplicates: {list(values)}")
             for value in values:
-                check_choice(name, value, accepted)
+                if accepted is None:
+                    try:
+                        parse_retraining(value)
+                    except ConfigError as error:
+                        raise ConfigError(name, error.message) from None
+                else:
+                    check_choice(name, value, accepted)
         check_choice("confidence", self.confidence, ("accuracy", "group"))
-        check_choice("annealing_targets", self.annealing_targets, ("belief", "decisions"))
         for name in ("alphas", "audit_shares", "initial_qualities"):
             values = getattr(self, name)
             if not values:
@@ -164,7 +197,8 @@ class Config:
 QUICK: dict[str, Any] = {
     "datasets": ("heart", "hr"),
     "decisions": ("difficulty",),
-    "advisors": ("TR", "Task-only"),
+    "advisors": ("TR", "Task-only", "TR-literal"),
+    "retrainings": ("window", "cumulative"),
     "alphas": (0.1,),
     "audit_shares": (0.0, 0.1),
     "initial_qualities": (0.7,),
@@ -195,7 +229,7 @@ def fico_file(config: Config) -> Path | None:
     return resolve_fico_path(config.fico_path)
 
 
-def run_one(
+def make_model(
     config: Config,
     *,
     dataset: str,
@@ -206,17 +240,22 @@ def run_one(
     initial_quality: float,
     repetition: int,
     data_path: str | None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One run of the loop: its tidy per-epoch path and its summary record."""
+    retraining: str = "window",
+    fit_memo: FitMemo | None = None,
+) -> Any:
+    """The :class:`~hmlsim.model.CollaborationModel` of one run, before its first epoch.
+
+    ``advisor`` is a name of :data:`STUDY_ADVISORS`: the model deploys its
+    variant, and its annealing scores against that name's targets.
+    """
     from hmlsim.model import CollaborationModel
 
-    # one seed per context and replicate, shared by every advisor and audit share:
-    # they face the same experts, first cases and initial labels (a paired design)
-    seed = derive_seed(config.seed, dataset, decision, alpha, initial_quality, repetition)
-    model = CollaborationModel(
+    variant, targets = STUDY_ADVISORS[advisor]
+    return CollaborationModel(
         domain="classification",
         dataset=dataset,
-        advisor=advisor,
+        advisor=variant,
+        retraining=retraining,
         decision=decision,
         confidence=config.confidence,
         alpha=alpha,
@@ -232,23 +271,52 @@ def run_one(
         exploration=config.exploration,
         trust_rate=config.trust_rate,
         data_path=data_path,
-        domain_options={"annealing_targets": config.annealing_targets},
-        rng=seed,
+        domain_options={"annealing_targets": targets, "fit_memo": fit_memo},
+        rng=_seed(
+            config,
+            {
+                "dataset": dataset,
+                "decision": decision,
+                "alpha": alpha,
+                "initial_quality": initial_quality,
+                "repetition": repetition,
+            },
+        ),
     )
+
+
+def _seed(config: Config, point: dict[str, Any]) -> int:
+    """The run's seed: one per context and replicate, shared by every advisor, strategy
+    and audit share (they face the same experts, first cases and initial labels: paired)."""
+    return derive_seed(config.seed, *(point[k] for k in SEEDED))
+
+
+def run_one(
+    config: Config,
+    *,
+    data_path: str | None,
+    fit_memo: FitMemo | None = None,
+    retraining: str = "window",
+    **point: Any,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One run of the loop: its tidy per-epoch path and its summary record.
+
+    ``point`` names the run (:func:`make_model`'s ``dataset``, ``decision``,
+    ``advisor``, ``alpha``, ``audit_share``, ``initial_quality``,
+    ``repetition``); ``fit_memo`` (optional) shares fits with the other runs
+    of the same context (see the module docstring).
+    """
+    point = {**point, "retraining": retraining}
+    model = make_model(config, **point, data_path=data_path, fit_memo=fit_memo)
     for _ in range(config.epochs):
         model.step()
     path = model.datacollector.get_model_vars_dataframe().reset_index(names="epoch")
     path = path[[c for c in path.columns if "[" not in c]]
     context = {
-        "dataset": dataset,
-        "decision": decision,
+        **{k: point[k] for k in ("dataset", "decision")},
         "confidence": config.confidence,
-        "advisor": advisor,
-        "alpha": alpha,
-        "audit_share": audit_share,
-        "initial_quality": initial_quality,
-        "repetition": repetition,
-        "seed": seed,
+        **{k: point[k] for k in RUN_COLUMNS[3:-1]},
+        "seed": _seed(config, point),
     }
     # "run_seed" in tables: a sweep's store adds its own "seed" and "replicate" columns
     table = path.assign(**context).rename(columns={"seed": "run_seed"})
@@ -277,7 +345,7 @@ def summarise_run(model: Any, path: pd.DataFrame, config: Config) -> dict[str, A
         "final_advising_rate": float(last["policy_advising_rate"]),
         "final_exploration_rate": float(last["exploration_rate"]),
         "silent_since": advisor.silent_since,
-        "end_state": model.stability.end_state(),
+        "end_state": model.stability.end_state(point),
         "stable_point": None if point is None else point.as_dict(),
         "value_added": float(tail["added_value"].mean()),
         "audited": int(last["audited"]),
@@ -289,22 +357,25 @@ def summarise_run(model: Any, path: pd.DataFrame, config: Config) -> dict[str, A
 
 
 def _grid(config: Config, datasets: list[str]) -> list[dict[str, Any]]:
+    """Every run, those sharing a seed (:data:`SEEDED`) next to each other."""
     return [
         {
             "dataset": dataset,
             "decision": decision,
             "alpha": alpha,
-            "audit_share": rho,
             "initial_quality": quality,
             "repetition": repetition,
+            "retraining": retraining,
+            "audit_share": rho,
             "advisor": advisor,
         }
         for dataset in datasets
         for decision in config.decisions
         for alpha in config.alphas
-        for rho in config.audit_shares
         for quality in config.initial_qualities
         for repetition in range(config.replicates)
+        for retraining in config.retrainings
+        for rho in config.audit_shares
         for advisor in config.advisors
     ]
 
@@ -316,8 +387,12 @@ def missing_data(config: Config) -> str | None:
     return missing_fico(config.datasets, config.fico_path)
 
 
-def run(config: Config) -> ScenarioResult:
-    """Run every advisor in every context; paths, run records, learning maps."""
+def run(config: Config, *, reuse_fits: bool = True) -> ScenarioResult:
+    """Run every advisor in every context; paths, run records, learning maps.
+
+    With ``reuse_fits`` the runs sharing a seed share one :class:`FitMemo`
+    (the results are the same without it; it saves their common fits).
+    """
     fico = fico_file(config)
     notes = []
     datasets = list(config.datasets)
@@ -327,12 +402,16 @@ def run(config: Config) -> ScenarioResult:
         log.warning(notes[-1])
     paths, records = [], []
     grid = _grid(config, datasets)
+    memo, seeded = None, None
     for point in steps(grid, Path(__file__).stem):
         log.info("run %s", ", ".join(f"{k} {v}" for k, v in point.items()))
+        if reuse_fits and seeded != [point[k] for k in SEEDED]:
+            memo, seeded = FitMemo(), [point[k] for k in SEEDED]
         path, record = run_one(
             config,
             **point,
             data_path=str(fico) if point["dataset"] == "fico" else None,
+            fit_memo=memo,
         )
         paths.append(path)
         records.append(record)
@@ -394,7 +473,7 @@ def learning_maps(paths: pd.DataFrame, seed: int) -> list[dict[str, Any]]:
     out = []
     for key, group in paths.groupby(["advisor", *CONTEXT], sort=True):
         entry = dict(zip(["advisor", *CONTEXT], key, strict=True))
-        by_run = [run.sort_values("epoch") for _, run in group.groupby("run_seed", sort=True)]
+        by_run = runs_of(group)
         runs = [run["model_utility"].to_numpy() for run in by_run]
         firsts = [float(r[0]) for r in runs]
         finals = [float(r[-1]) for r in runs]
@@ -420,14 +499,25 @@ def learning_maps(paths: pd.DataFrame, seed: int) -> list[dict[str, Any]]:
     return out
 
 
+def runs_of(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The table's runs in epoch order, told apart by every column of :data:`RUN_COLUMNS` it has.
+
+    ``run_seed`` alone does not name a run: the runs of one context's audit
+    shares, advisors and retraining strategies share their seed.
+    """
+    key = [c for c in RUN_COLUMNS if c in table.columns]
+    return [run.sort_values("epoch") for _, run in table.groupby(key, sort=True)]
+
+
 def audited_tr_checks(runs: pd.DataFrame) -> list[dict[str, Any]]:
-    """For TR with an audit channel: does it keep advising and end at or above the human?"""
-    rows = runs[(runs["advisor"] == "TR") & (runs["audit_share"] > 0)]
+    """For TR and TR+expertise with an audit channel: still advising, team at or above the human?"""
+    rows = runs[runs["advisor"].isin(["TR", "TR+expertise"]) & (runs["audit_share"] > 0)]
     checks = []
     for _, run in rows.iterrows():
         gain = run["final_team_minus_human"]
         checks.append(
             {
+                "advisor": run["advisor"],
                 **{k: _plain(run[k]) for k in (*CONTEXT, "initial_quality", "repetition")},
                 "keeps_advising": bool(run["final_advising_rate"] > 0),
                 "team_at_or_above_human": bool(gain >= -run["final_team_minus_human_se"]),

@@ -41,6 +41,7 @@ from hmlsim.seeding import make_rng
 from hmlsim.threads import limited_threads
 
 if TYPE_CHECKING:
+    from hmlsim.model.memo import FitMemo
     from hmlsim.model.observation import TrainingSet
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,21 @@ class FirmAdvisor:
     variant: str = "TR"
     expertise: Any = None
     learned_from: dict[str, int] = field(default_factory=dict)
+    _last_p_y: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def p_y(self, X: pd.DataFrame) -> np.ndarray:
-        """p̂(y = 1 | x) for each row."""
+        """p̂(y = 1 | x) for each row.
+
+        The last table asked about and its answer are kept: every expert's
+        advice and u on the held-out cases ask about the same table each epoch.
+        """
+        last = self._last_p_y
+        if last and last[0] is X:
+            return last[1].copy()
         with limited_threads(1):
-            return np.asarray(self.outcome.predict_proba(np.asarray(X, dtype=float)))[:, 1]
+            p = np.asarray(self.outcome.predict_proba(np.asarray(X, dtype=float)))[:, 1]
+        self._last_p_y[:] = [X, p]  # holds X: its id cannot pass to another table
+        return p.copy()
 
 
 class ClassificationDomain:
@@ -143,6 +154,10 @@ class ClassificationDomain:
     min_audit : int
         Fewest revealed audited rows (with both right and wrong expert answers)
         before the firm fits an expertise model.
+    fit_memo : FitMemo, optional
+        Fits remembered by their inputs and the generator's state
+        (:mod:`hmlsim.model.memo`): runs that share them (another audit share,
+        TR+expertise before any expertise model) reuse them, value for value.
     path : str, optional
         Data file (FICO).
     rng : numpy Generator
@@ -166,6 +181,7 @@ class ClassificationDomain:
         annealing_targets: str = "belief",
         task_labels: str = "decisions+audit",
         min_audit: int = 30,
+        fit_memo: FitMemo | None = None,
         path: str | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
@@ -193,7 +209,24 @@ class ClassificationDomain:
         if dataset == "fico" and path is None:
             # where every other part of hmlsim looks: HMLSIM_FICO_PATH, then shared/data
             path = resolve_fico_path()
+        self.memo = fit_memo
         self.data = load_dataset(dataset, path=path, seed=20)
+        #: every setting a fit reads besides its arguments (part of a memo key)
+        self.settings = (
+            str(dataset),
+            str(path),
+            self.decision,
+            self.confidence,
+            self.alpha,
+            self.initial_quality,
+            self.n_iter,
+            self.n_trees,
+            self.heterogeneity,
+            self.expert_distributions,
+            self.annealing_targets,
+            self.task_labels,
+            self.min_audit,
+        )
         self.pool = self.data.train
         self._base: dict[str, Any] = {}
 
@@ -260,11 +293,22 @@ class ClassificationDomain:
         decisions of the first expert, and a discretion model fitted by
         :func:`hmlsim.behaviour.fit_discretion_model` on that expert.
         """
-        from hmlsim.behaviour import fit_discretion_model
-
         variant = self.advisor if variant is None else variant
         check_choice("advisor", variant, CLASSIFICATION_ADVISORS)
         expert = self._expert("difficulty" if self.decision == "mixed" else self.decision)
+        # no audits yet: TR+expertise fits what TR fits
+        return self._memo_fit(
+            "initial advisor",
+            lambda g: self._initial_advisor(g, variant, expert),
+            rng,
+            variant,
+            self._effective(variant, None),
+            expert,
+        )
+
+    def _initial_advisor(self, rng: np.random.Generator, variant: str, expert: Any) -> FirmAdvisor:
+        from hmlsim.behaviour import fit_discretion_model
+
         flip = rng.random(len(self.pool)) >= self.initial_quality
         labels = np.where(flip, 1 - self.pool.y, self.pool.y)
         h, c_h = expert.decide(self.pool, rng)
@@ -272,6 +316,21 @@ class ClassificationDomain:
             discretion = fit_discretion_model(expert, self.data, rng=rng)
         no_audit = np.full(len(labels), np.nan)
         return self._fit(variant, self.pool.X, labels, h, c_h, discretion, no_audit, None, rng)
+
+    def _effective(self, variant: str, audit: Any) -> str:
+        """The variant a fit computes: TR+expertise is TR while too few audits arrived."""
+        if variant == "TR+expertise" and (audit is None or len(audit) < self.min_audit):
+            return "TR"
+        return variant
+
+    def _memo_fit(
+        self, name: str, fit: Any, rng: np.random.Generator, variant: str, *inputs: Any
+    ) -> FirmAdvisor:
+        """``fit(rng)``, through the fit memo when there is one; labelled ``variant``."""
+        if self.memo is None:
+            return fit(rng)
+        firm = self.memo.call(name, fit, rng, inputs=(self.settings, *inputs))
+        return firm if firm.variant == variant else replace(firm, variant=variant)
 
     def _fit_expertise(self, audit: Any, rng: np.random.Generator) -> Any:
         """p̂(h = y | x, c^H) from audited rows only, or None when they are too few."""
@@ -298,6 +357,7 @@ class ClassificationDomain:
         y_audit: np.ndarray,
         audit: Any,
         rng: np.random.Generator,
+        warm_start: Any = None,
     ) -> FirmAdvisor:
         from hmlsim.advisors.outcome import (
             expertise_features,
@@ -338,7 +398,7 @@ class ClassificationDomain:
                 },
             )
             if not uses_psi:
-                estimator.fit(X, labels)
+                estimator.fit(X, labels, warm_start=warm_start)
                 return firm
             # ψ on the training rows sees p̂(y | x) out of fold, as it will on new rows
             p_oof = out_of_fold_proba(outcome, matrix, labels, cv=3, rng=int(seeds[2]))
@@ -362,6 +422,7 @@ class ClassificationDomain:
                 expertise_model=expertise,
                 p_correct=q,
                 y_belief=belief if self.annealing_targets == "belief" else None,
+                warm_start=warm_start,
             )
         return firm
 
@@ -418,9 +479,17 @@ class ClassificationDomain:
         return Response(labels=labels, contradicted=contradicted, accepted=accepted)
 
     def retrain(
-        self, advisor: FirmAdvisor, data: TrainingSet, rng: np.random.Generator
+        self,
+        advisor: FirmAdvisor,
+        data: TrainingSet,
+        rng: np.random.Generator,
+        warm: bool = False,
     ) -> FirmAdvisor:
-        """Refit p̂(a) on observed answers, then the advisor on what the firm observed."""
+        """Refit p̂(a) on observed answers, then the advisor on what the firm observed.
+
+        With ``warm`` the deployed rule set's candidates and rules start the
+        new fit (:class:`~hmlsim.advisors.rules.WarmStart`); otherwise it starts cold.
+        """
         observed = data.observed
         discretion = refit_discretion(advisor.discretion, observed, rng)
         X = pd.concat(data.features, axis=0, ignore_index=True)
@@ -431,16 +500,19 @@ class ClassificationDomain:
         if np.unique(labels).size < 2:
             log.warning("the firm's labels have one class; keeping the deployed advisor")
             return replace(advisor, discretion=discretion)
-        return self._fit(
-            advisor.variant,
-            X,
-            labels,
-            observed["h"],
-            observed["c_h"],
-            discretion,
-            data.y_audit,
-            data.audit,
+        start = advisor.estimator.warm_start() if warm else None
+        inputs = (X, labels, observed["h"], observed["c_h"], discretion, data.y_audit)
+        # the audited rows enter a fit only through an expertise model, fitted from min_audit on
+        read = advisor.variant != "Task-only" and len(data.audit) >= self.min_audit
+        return self._memo_fit(
+            "retrain",
+            lambda g: self._fit(advisor.variant, *inputs, data.audit, g, warm_start=start),
             rng,
+            advisor.variant,
+            self._effective(advisor.variant, data.audit),
+            *inputs,
+            data.audit if read else None,
+            start,
         )
 
     # --- utility (hidden truth) -----------------------------------------------------
