@@ -289,6 +289,7 @@ def test_the_study_on_a_dask_cluster_gives_the_runs_of_local_processes(tmp_path)
             "advisors": ["TR", "TR-literal"],
             "audit_shares": [0.1],
             "epochs": 2,
+            "patience": 1,
             "cases_per_epoch": 60,
             "n_iter": 20,
         },
