@@ -157,11 +157,19 @@ def _fields(name: str) -> list[tuple[str, object, object]]:
     return out
 
 
+#: the numeric fields that accept negative values, and the lowest each accepts
+SIGNED = {"centre_follow_intercept": -1.0}
+
+
 @st.composite
 def scenario_cases(draw):
     name = draw(st.sampled_from(SCENARIOS))
     field, annotation, default = draw(st.sampled_from(_fields(name)))
-    value = draw(bad_values(annotation, default))
+    if field in SIGNED:  # below its band (or not a number) is bad, not any negative
+        below = st.floats(max_value=SIGNED[field] - 1e-3, allow_nan=False, allow_infinity=False)
+        value = draw(st.one_of(NON_FINITE, WORD, below.map(str)))
+    else:
+        value = draw(bad_values(annotation, default))
     return name, field, value
 
 

@@ -58,9 +58,11 @@ class BandSpec:
             if axis not in self.centre or axis not in self.ranges:
                 raise ConfigError(f"band_{axis}", "give a centre and a range for every axis")
             lo, hi = self.ranges[axis]
+            if not lo <= hi:
+                raise ConfigError(f"band_{axis}", f"need low <= high, got {lo}, {hi}")
             if not lo <= self.centre[axis] <= hi:
                 raise ConfigError(
-                    f"band_{axis}",
+                    f"centre_{axis}",
                     f"need low <= centre <= high, got {lo}, {self.centre[axis]}, {hi}",
                 )
         if self.ranges["effort"][0] < 0 or self.ranges["slope_factor"][0] <= 0:
