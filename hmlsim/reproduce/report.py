@@ -452,6 +452,7 @@ def _run_line(timing: list[dict[str, Any]]) -> str:
     wall = sum(t.get("wall_s", 0.0) for t in computing) / 60
     units = sum(t.get("units_s", 0.0) for t in computing) / 60
     mixed = " — **runs from more than one code version**" if len(commits) > 1 else ""
+    mixed += "".join(f" ({t['commit_note']})" for t in computing if t.get("commit_note"))
     return (
         f"`{last.get('command', 'unknown')}` at {', '.join(commits)}{mixed}; "
         f"{wall:.1f} min wall over {len(computing)} start(s), {last.get('workers', '?')} "
