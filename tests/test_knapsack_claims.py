@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def test_ledger_has_every_field_and_quotes_the_paper():
         assert claim["kind"] == "result" or claim["reason"]
         assert claim["test"] in LEDGER["tests"]
         # every quote is the paper's sentence, up to the symbols lost in extraction ("[…]")
-        for piece in claim["quote"].split("[…]") if text else []:
+        # and the editor's insertions that name them ("[q1]")
+        for piece in re.split(r"\[[^\]]*\]", claim["quote"]) if text else []:
             piece = piece.strip(" ()").replace("Δ's", "'s").replace("’", "'")
             assert piece[:60] in text.replace("’", "'"), claim["id"]
     assert {"humans_alone", "ladder"} == {c["id"] for c in LEDGER["claim"] if c["kind"] == "setup"}

@@ -58,7 +58,7 @@ def test_features_are_density_sorted_and_normalised(data):
 @given(seed=st.integers(0, 2**32 - 1), stop=st.booleans())
 def test_every_decoded_solution_is_feasible(seed, stop):
     rng = np.random.default_rng(seed)
-    inst = generate_instances(15, rng, n_items=int(rng.integers(1, 25)))
+    inst = generate_instances(15, rng, n_items=int(rng.integers(2, 25)))
     scores = rng.random(inst.weights.shape)
     sel = decode(scores, inst.weights, inst.capacity, stop_at_first=stop)
     assert np.all(total_weight(inst.weights, sel) <= inst.capacity)

@@ -63,7 +63,7 @@ class BandSpec:
             if not lo <= self.centre[axis] <= hi:
                 raise ConfigError(
                     f"centre_{axis}",
-                    f"need low <= centre <= high, got {lo}, {self.centre[axis]}, {hi}",
+                    f"must lie in band_{axis} = [{lo}, {hi}], got {self.centre[axis]}",
                 )
         if self.ranges["effort"][0] < 0 or self.ranges["slope_factor"][0] <= 0:
             raise ConfigError("band_effort", "effort must be >= 0 and slope_factor > 0")

@@ -269,20 +269,22 @@ def _selectors(text: str) -> dict[str, Any]:
     return out
 
 
-_COLUMNS: dict[tuple[int, str], np.ndarray] = {}
+#: (id of a table, column, as text) -> (the table, the column as an array); holding the
+#: table keeps its id from being reused by another while its columns are cached
+_COLUMNS: dict[tuple[int, str, bool], tuple[pd.DataFrame, np.ndarray]] = {}
 
 
 def _column(table: pd.DataFrame, key: str, as_text: bool) -> np.ndarray:
     """A column as strings or floats, converted once per table (claims read it many times)."""
-    cache_key = (id(table), f"{key}:{as_text}")
-    if cache_key not in _COLUMNS:
+    cache_key = (id(table), key, as_text)
+    cached = _COLUMNS.get(cache_key)
+    if cached is None or cached[0] is not table:
         if len(_COLUMNS) > 512:
             _COLUMNS.clear()
         column = table[key]
-        _COLUMNS[cache_key] = (
-            column.astype(str).to_numpy() if as_text else column.to_numpy(dtype=float)
-        )
-    return _COLUMNS[cache_key]
+        values = column.astype(str).to_numpy() if as_text else column.to_numpy(dtype=float)
+        cached = _COLUMNS[cache_key] = (table, values)
+    return cached[1]
 
 
 def _select(table: pd.DataFrame, where: Mapping[str, Any]) -> np.ndarray:
