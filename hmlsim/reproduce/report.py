@@ -476,7 +476,8 @@ def _header(
         f"- report written by: code version {code_version()}, "
         f"`{last.get('command', 'write_report')}`",
         f"- units finished: {len(done)} of {len(planned)}",
-        f"- machine: {platform.machine()}, {last.get('cpus', '?')} CPUs, Python "
+        f"- machine: {platform.machine()}, "
+        f"{next((t['cpus'] for t in reversed(timing) if t.get('cpus')), '?')} CPUs, Python "
         f"{platform.python_version()}",
         f"- FICO: {fico_note or 'run'}",
         "",
@@ -520,24 +521,43 @@ def _verdict_summary(claims: Sequence[Claim], others: dict[str, Any]) -> list[st
 
 
 def _side_by_side(claims: Sequence[Claim], others: dict[str, Any]) -> list[str]:
-    """Each result's verdict in every run, and what a change of verdict says."""
+    """Each result's verdict in every run, and what a change of verdict says.
+
+    A claim not run in one of the runs (e.g. FICO left out of ``--method
+    authors``) is compared on the runs that have it.
+    """
     other_ids = {name: {c.id: c for c in other} for name, (other, _) in others.items()}
-    rows, moved = [], []
-    for claim in (c for c in claims if c.kind == "result"):
+    results = [c for c in claims if c.kind == "result"]
+    moved, summary = [], []
+    for claim in results:
         row = {"claim": f"`{claim.id}`", "this run": claim.verdict}
         for name, by_id in other_ids.items():
             row[name] = by_id[claim.id].verdict if claim.id in by_id else "–"
-        verdicts = {v for k, v in row.items() if k not in ("claim",) and v != "–"}
-        if len(verdicts) > 1:
+        ran = {v for k, v in row.items() if k != "claim" and v not in ("–", "not_run")}
+        if len(ran) > 1:
             moved.append(row)
-        rows.append(row)
+    for name, by_id in other_ids.items():
+        pairs = [
+            (c.verdict, by_id[c.id].verdict)
+            for c in results
+            if c.id in by_id and "not_run" not in (c.verdict, by_id[c.id].verdict)
+        ]
+        same = sum(a == b for a, b in pairs)
+        gone = sum(a == "deviates" and b != "deviates" for a, b in pairs)
+        kept = sum(a == "deviates" and b == "deviates" for a, b in pairs)
+        summary.append(
+            f"- {name}: {same} of the {len(pairs)} results run in both have the same verdict; "
+            f"of this run's deviations, {kept} deviate there too and {gone} do not"
+        )
     lines = [
         "## Verdicts side by side",
         "",
-        f"{len(moved)} of {len(rows)} results change verdict between the runs; the others "
-        "are the same in every run. A deviation that disappears under `--method authors` "
-        "comes from hmlsim's own method choices; one that moves with the seed alone is "
-        "decided by the random draw at this number of runs.",
+        *summary,
+        "",
+        "A deviation that disappears under `--method authors` comes (at least in part) from "
+        "hmlsim's own method choices; one that moves with the seed alone is decided by the "
+        "random draw at this number of runs. The results whose verdict differs between the "
+        "runs that have them:",
         "",
     ]
     if moved:
