@@ -39,7 +39,7 @@ def test_units_are_parsed_and_planned_longest_first():
 
 
 def test_weak_group_split_subtracts_counts_and_values_from_the_overall_rows():
-    from hmlsim.reproduce.report import _group_split
+    from hmlsim.reproduce.report_tables import _group_split
 
     rows = []
     for split in (20, 21):
