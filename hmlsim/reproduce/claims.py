@@ -21,7 +21,10 @@ from hmlsim.reproduce.verdicts import KINDS, VERDICTS, Claim, combine_parts, par
 
 
 def judge_claim(
-    spec: ClaimSpec, tables: Mapping[str, pd.DataFrame], why_not: Mapping[str, str] | None = None
+    spec: ClaimSpec,
+    tables: Mapping[str, pd.DataFrame],
+    why_not: Mapping[str, str] | None = None,
+    columns: dict[str, dict] | None = None,
 ) -> Claim:
     """One claim of the ledger judged on ``tables``.
 
@@ -33,6 +36,9 @@ def judge_claim(
         The reproduction's tables by name (``figure2_values``, ...).
     why_not : dict, optional
         Dataset -> why its units did not run (the claim is then ``not_run``).
+    columns : dict, optional
+        Table name -> its converted columns, shared by the claims of one ledger
+        (:func:`judge_ledger`).
     """
     base = {
         "id": spec.id,
@@ -55,8 +61,9 @@ def judge_claim(
     table = tables.get(spec.table)
     if table is None or table.empty:
         return Claim(**base, verdict="not_run", reason=_join(spec.reason, f"no {spec.table} table"))
+    converted = {} if columns is None else columns.setdefault(spec.table, {})
     series = {
-        label: per_run(spec.quantity, table, spec.filters, values)
+        label: per_run(spec.quantity, table, spec.filters, values, converted)
         for label, values in spec.parts.items()
     }
     series = {label: s for label, s in series.items() if s is not None}
@@ -95,7 +102,9 @@ def judge_ledger(
     paper: str = "teamrules",
 ) -> list[Claim]:
     """Every claim of ``paper``'s shipped ledger judged on ``tables``."""
-    return [judge_claim(spec, tables, why_not) for spec in load_ledger(ledger_path(paper))]
+    columns: dict[str, dict] = {}  # each table's columns, converted once for all claims
+    specs = load_ledger(ledger_path(paper))
+    return [judge_claim(spec, tables, why_not, columns) for spec in specs]
 
 
 def count_by_kind(claims: Sequence[Claim]) -> pd.DataFrame:

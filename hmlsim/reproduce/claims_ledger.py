@@ -269,25 +269,18 @@ def _selectors(text: str) -> dict[str, Any]:
     return out
 
 
-#: (id of a table, column, as text) -> (the table, the column as an array); holding the
-#: table keeps its id from being reused by another while its columns are cached
-_COLUMNS: dict[tuple[int, str, bool], tuple[pd.DataFrame, np.ndarray]] = {}
-
-
-def _column(table: pd.DataFrame, key: str, as_text: bool) -> np.ndarray:
-    """A column as strings or floats, converted once per table (claims read it many times)."""
-    cache_key = (id(table), key, as_text)
-    cached = _COLUMNS.get(cache_key)
-    if cached is None or cached[0] is not table:
-        if len(_COLUMNS) > 512:
-            _COLUMNS.clear()
+def _column(
+    table: pd.DataFrame, key: str, as_text: bool, cache: dict[tuple[str, bool], np.ndarray]
+) -> np.ndarray:
+    """A column as strings or floats, converted once per ``cache`` (one cache per table)."""
+    if (key, as_text) not in cache:
         column = table[key]
         values = column.astype(str).to_numpy() if as_text else column.to_numpy(dtype=float)
-        cached = _COLUMNS[cache_key] = (table, values)
-    return cached[1]
+        cache[key, as_text] = values
+    return cache[key, as_text]
 
 
-def _select(table: pd.DataFrame, where: Mapping[str, Any]) -> np.ndarray:
+def _select(table: pd.DataFrame, where: Mapping[str, Any], cache: dict) -> np.ndarray:
     """The rows matching every ``key = value`` of ``where``, as a boolean mask."""
     mask = np.ones(len(table), dtype=bool)
     for key, value in where.items():
@@ -296,14 +289,18 @@ def _select(table: pd.DataFrame, where: Mapping[str, Any]) -> np.ndarray:
         if isinstance(value, bool):
             mask &= table[key].astype(bool).to_numpy() == value
         elif isinstance(value, float) and pd.api.types.is_numeric_dtype(table[key]):
-            mask &= np.isclose(_column(table, key, as_text=False), value)
+            mask &= np.isclose(_column(table, key, False, cache), value)
         else:
-            mask &= _column(table, key, as_text=True) == str(value)
+            mask &= _column(table, key, True, cache) == str(value)
     return mask
 
 
 def per_run(
-    quantity: str, table: pd.DataFrame, filters: Mapping[str, Any], values: Mapping[str, Any]
+    quantity: str,
+    table: pd.DataFrame,
+    filters: Mapping[str, Any],
+    values: Mapping[str, Any],
+    columns: dict | None = None,
 ) -> pd.Series | None:
     """The quantity in each run (index ``split_seed``), or None when a token has no rows.
 
@@ -317,6 +314,9 @@ def per_run(
         The claim's row filters.
     values : dict
         The part's names, substituted for ``{name}``.
+    columns : dict, optional
+        This table's columns as converted by earlier calls (the claims of one
+        ledger read the same columns many times); filled as a side effect.
 
     Examples
     --------
@@ -326,6 +326,7 @@ def per_run(
     [0.2, 0.3]
     """
     expression = _fill(quantity, values)
+    cache = {} if columns is None else columns
     columns: dict[str, pd.Series] = {}
     # a panel's rows: its dataset and expert behaviour, where the table has them
     panel = {
@@ -339,12 +340,12 @@ def per_run(
         metric, where = match.group(1), {**filters, **_selectors(match.group(2))}
         if "group" in table.columns:
             where.setdefault("group", "all")
-        mask = _select(table, where)
+        mask = _select(table, where, cache)
         name = f"q{len(columns)}"
         if metric not in table.columns:
             raise ConfigError("quantity", f"the table has no metric {metric!r}")
-        runs = _column(table, "split_seed", as_text=False)[mask].astype(int)
-        metric_values = pd.Series(_column(table, metric, as_text=False)[mask])
+        runs = _column(table, "split_seed", False, cache)[mask].astype(int)
+        metric_values = pd.Series(_column(table, metric, False, cache)[mask])
         columns[name] = metric_values.groupby(runs).mean()
         return name
 

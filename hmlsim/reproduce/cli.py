@@ -87,7 +87,7 @@ def _reproduce(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _parse_compare(items: list[str] | None) -> dict[str, str]:
     """``NAME=DIR`` items as a dict, each DIR holding a reproduction's runs."""
-    from pathlib import Path
+    from hmlsim.reproduce.report import check_runs_folder
 
     out: dict[str, str] = {}
     for item in items or []:
@@ -96,10 +96,7 @@ def _parse_compare(items: list[str] | None) -> dict[str, str]:
             raise ConfigError(
                 "--compare", f"expected NAME=DIR (NAME of letters, digits, - or _), got {item!r}"
             )
-        if not (Path(folder) / "runs" / "manifest.json").is_file():
-            raise ConfigError(
-                "--compare", f"{folder} holds no reproduction runs (no runs/manifest.json)"
-            )
+        check_runs_folder("--compare", folder)
         out[name] = folder
     return out
 

@@ -207,14 +207,19 @@ def write_report(
     return {"claims": out / "claims.json", "report": report, "verdicts": headline(claims)}
 
 
-def _judge_other(folder: Path) -> tuple[list[Claim], list[dict[str, Any]]]:
-    """Another reproduction's claims, judged from its stored runs by this ledger."""
+def check_runs_folder(field: str, folder: str | Path) -> Path:
+    """``folder`` if it holds a reproduction's runs, else a ConfigError naming ``field``."""
     from hmlsim.errors import ConfigError
 
+    folder = Path(folder)
     if not (folder / "runs" / "manifest.json").is_file():
-        raise ConfigError(
-            "--compare", f"{folder} holds no reproduction runs (no runs/manifest.json)"
-        )
+        raise ConfigError(field, f"{folder} holds no reproduction runs (no runs/manifest.json)")
+    return folder
+
+
+def _judge_other(folder: Path) -> tuple[list[Claim], list[dict[str, Any]]]:
+    """Another reproduction's claims, judged from its stored runs by this ledger."""
+    check_runs_folder("--compare", folder)
     tables, _, planned = load_tables(ResultStore(folder / "runs"))
     return compute_claims(tables, planned, ""), _read_timing(folder)
 

@@ -233,10 +233,9 @@ def _report_only(
 ) -> tuple[SweepReport, dict[str, Any]]:
     """The report of the runs stored in ``out``, recorded in timing.json as a report-only start."""
     from hmlsim.experiments.markdown import code_version
-    from hmlsim.reproduce.report import write_report
+    from hmlsim.reproduce.report import check_runs_folder, write_report
 
-    if not store.manifest_path.exists():
-        raise ConfigError("--report-only", f"{out} holds no runs to report (no runs/manifest.json)")
+    check_runs_folder("--report-only", out)
     planned = store.manifest()["runs"]
     timing_path = out / "timing.json"
     timing = json.loads(timing_path.read_text()) if timing_path.exists() else []
