@@ -82,6 +82,11 @@ def test_the_two_misstated_families_say_what_the_paper_says():
     assert rivals.test == "non_inferiority"  # "where not superior, perform comparably"
     matches = BY_ID["figure2/heart/group+group/tr_no_adb_matches_tr_at_alpha_0"]
     assert matches.test == "equivalence" and "alpha=0.0" in matches.quantity
+    # a result never holds a part the arithmetic forces: TR-no(ADB) at α = 1 is its own
+    # by-construction claim, not a part of "the alternatives greatly diminish"
+    alternatives = BY_ID["c1/heart/group+group/alternatives_diminish_human"].parts
+    assert "alpha=1.0, rival=TR-no(ADB)" not in alternatives and len(alternatives) == 14
+    assert BY_ID["c1/tr_no_adb_silent_at_alpha_1"].kind == "by_construction"
     refrains = BY_ID["c1/tr_generally_refrains"]
     assert refrains.combine == "pooled" and "alpha=0.6" not in refrains.quantity
     assert not any(s.id.startswith("c1/") and "withholds" in s.id for s in SPECS)
@@ -254,3 +259,23 @@ def test_the_knapsack_ledger_shares_the_claim_fields_and_kinds():
         assert claim["kind"] == "result" or claim.get("reason")
     ids = [c["id"] for c in knapsack] + [s.id for s in SPECS]
     assert len(ids) == len(set(ids))
+
+
+def test_exclude_may_only_name_keys_of_over(tmp_path):
+    entry = """[[claim]]
+id = "x/y"
+where = "Figure 5"
+quote = "greatly diminish"
+kind = "result"
+quantity = "-added_value[{rival}]"
+over = { rival = ["A", "B"] }
+exclude = [{ alpha = 1.0 }]
+test = "superiority"
+margin = 0
+"""
+    path = tmp_path / "ledger.toml"
+    path.write_text(entry)
+    with pytest.raises(ConfigError, match=r"claim\[0\]\.exclude"):
+        load_ledger(path)
+    path.write_text(entry.replace("alpha = 1.0", 'rival = "B"'))
+    assert list(load_ledger(path)[0].parts) == ["rival=A"]

@@ -28,6 +28,10 @@ A paper's ledger (``hmlsim/reproduce/ledger/<paper>.toml``) is a list of
     :data:`~hmlsim.scenarios._teamrules_common.BEHAVIOURS`) or a list of their letters.
 ``over``
     ``{name = [values]}``: the parts, substituted for ``{name}`` in the quantity.
+``exclude``
+    Parts of ``over`` left out, e.g. ``[{rival = "TR-no(ADB)", alpha = 1.0}]``:
+    a part whose outcome the model's arithmetic forces belongs in a
+    ``by_construction`` claim (which the ``note`` names), not in a result.
 ``paper``, ``paper_se``, ``paper_se_source``
     For ``number`` claims: the published value, its SE (omit when the paper
     gives none) and the sentence that gives the SE.
@@ -62,6 +66,7 @@ OPTIONAL = (
     "paper_se_source",
     "reason",
     "note",
+    "exclude",
 )
 #: Figure 2's (and Figures 5 and 6's) panels, lettered row by row
 PANEL_DATASETS = ("heart", "fico", "hr")
@@ -182,6 +187,12 @@ def _expand(
     over_parts = [
         dict(zip(over, values, strict=True)) for values in itertools.product(*over.values())
     ]
+    for left_out in entry.get("exclude", []):
+        if not over_parts or set(left_out) - set(over):
+            raise ConfigError(
+                f"claim[{index}].exclude", f"names keys outside over ({', '.join(over)})"
+            )
+        over_parts = [p for p in over_parts if any(p[k] != v for k, v in left_out.items())]
     panels = _panels(index, entry.get("panels"))
     per_panel = any(f"{{{k}}}" in entry["id"] for k in ("dataset", "behaviour", "panel"))
     groups: list[list[dict[str, Any]]]
