@@ -166,3 +166,25 @@ def test_a_store_refuses_another_spec_and_changes_nothing(tmp_path):
         run_sweep(dataclasses.replace(load_spec(first), master_seed=6), store, progress=False)
     report = run_sweep(load_spec(first), store, progress=False, source=first)
     assert (report.skipped, report.done) == (2, 0)
+
+
+def test_every_run_records_the_code_version_and_the_store_sums_them(tmp_path, monkeypatch):
+    from hmlsim.experiments import markdown
+
+    monkeypatch.setattr(markdown, "code_version", lambda where=None: "abc123")
+    run_sweep(spec(), tmp_path, progress=False)
+    store = ResultStore(tmp_path)
+    infos = [store.run_info(key) for key in store.done_keys()]
+    assert {i["code_version"] for i in infos} == {"abc123"}
+    record = store.provenance()
+    assert record["code_versions"] == ["abc123"] and record["runs"] == 12
+    assert record["run_time_s"] == pytest.approx(sum(i["elapsed_s"] for i in infos), abs=0.1)
+    assert record["wall_s"] >= 0 and record["first_started"] <= record["last_finished"]
+    # a run resumed on other code shows up as a second version, not silently merged
+    victim = sorted(store.done_keys())[0]
+    import shutil
+
+    shutil.rmtree(store.runs_dir / victim)
+    monkeypatch.setattr(markdown, "code_version", lambda where=None: "def456")
+    run_sweep(spec(), tmp_path, progress=False)
+    assert ResultStore(tmp_path).provenance()["code_versions"] == ["abc123", "def456"]

@@ -4,7 +4,8 @@ Layout of a store folder::
 
     manifest.json          the spec and every planned run (key, replicate, seed, axis values)
     runs/<key>/            one folder per finished run, renamed into place in one step
-        run.json           key, scenario, replicate, seed, axis values, full config, time
+        run.json           key, scenario, replicate, seed, axis values, full config, time,
+                           the code version it ran with and when it finished (UTC)
         summary.json       the scenario's summary
         <table>.parquet    each result table (or <table>.csv), with the columns
                            run_key, replicate, seed and the axis values added
@@ -25,6 +26,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +218,13 @@ class ResultStore:
         """Keys of runs whose last attempt failed and that have not succeeded since."""
         return {p.stem for p in self.failures_dir.glob("*.json")} - self.done_keys()
 
-    def write_run(self, task: Any, outcome: Any) -> Path:
-        """Write a finished run's tables and summary atomically; return its folder."""
+    def write_run(self, task: Any, outcome: Any, code_version: str = "unknown") -> Path:
+        """Write a finished run's tables and summary atomically; return its folder.
+
+        ``code_version`` (the commit the sweep ran, see
+        :func:`~hmlsim.experiments.markdown.code_version`) and the finishing time
+        go into ``run.json``, so a report can name the code behind every run.
+        """
         final = self.runs_dir / task.key
         tmp = self.runs_dir / f".tmp-{task.key}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -238,6 +245,8 @@ class ResultStore:
                     **_task_record(task),
                     "elapsed_s": round(float(outcome.elapsed_s), 6),
                     "format": self.fmt,
+                    "code_version": code_version,
+                    "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 },
             )
         except BaseException:  # a full disk, Ctrl-C: nothing of this run stays
@@ -279,6 +288,37 @@ class ResultStore:
                 }
             )
         return pd.DataFrame(rows)
+
+    def provenance(self) -> dict[str, Any]:
+        """Where the finished runs came from: code versions, time span and run time.
+
+        Returns
+        -------
+        dict
+            ``code_versions`` (sorted; ``"unknown"`` for runs stored before
+            versions were recorded, more than one when the store mixes code),
+            ``runs``, ``first_started`` and ``last_finished`` (UTC, ISO; None when
+            unrecorded), ``wall_s`` (their distance in seconds: the sweep's wall
+            time when it ran in one start, longer when resumed after a pause) and
+            ``run_time_s`` (the runs' own elapsed seconds, summed).
+        """
+        infos = [self.run_info(key) for key in sorted(self.done_keys())]
+        starts, ends = [], []
+        for info in infos:
+            if info.get("finished_at"):
+                end = datetime.fromisoformat(info["finished_at"])
+                ends.append(end)
+                starts.append(end.timestamp() - float(info.get("elapsed_s", 0.0)))
+        first = datetime.fromtimestamp(min(starts), UTC) if starts else None
+        last = max(ends) if ends else None
+        return {
+            "code_versions": sorted({str(i.get("code_version", "unknown")) for i in infos}),
+            "runs": len(infos),
+            "first_started": first.isoformat(timespec="seconds") if first else None,
+            "last_finished": last.isoformat(timespec="seconds") if last else None,
+            "wall_s": round((last - first).total_seconds(), 1) if first and last else None,
+            "run_time_s": round(sum(float(i.get("elapsed_s", 0.0)) for i in infos), 1),
+        }
 
     def run_info(self, key: str) -> dict[str, Any]:
         """The ``run.json`` of a finished run."""

@@ -546,12 +546,15 @@ def run_sweep(
     runner.start()
     runnable = len(tasks) - sum(report.unavailable.values())
     bar = SweepProgress(total=runnable, initial=report.skipped, enabled=progress)
+    from hmlsim.experiments.markdown import code_version
+
+    commit = code_version()  # the code this process sends to the workers
     stream = runner.run(todo)
     try:
         for outcome in stream:
             task = by_key[outcome.key]
             if outcome.ok:
-                store.write_run(task, outcome)
+                store.write_run(task, outcome, code_version=commit)
                 report.done += 1
             else:
                 store.write_failure(task, outcome)

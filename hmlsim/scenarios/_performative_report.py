@@ -4,9 +4,13 @@
 never typed, from one sweep's report with the commit and the command that
 produced it::
 
-    python -m hmlsim.scenarios._performative_report results/pa_medium/report \\
-        --command "hmlsim sweep scenarios/sweeps/performative_advisors_medium.toml ..." \\
-        --commit 00e0569 --wall "64 min" --update docs/model.md
+    python -m hmlsim.scenarios._performative_report results/pa/report \\
+        --command "hmlsim sweep scenarios/sweeps/performative_advisors.toml ..." \\
+        --update docs/model.md
+
+The commit and wall time are read from the sweep store's record of its runs
+(``provenance`` in ``summary.json``); a store whose runs come from more than one
+code version, or from uncommitted code, is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hmlsim.errors import ConfigError
 from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
 from hmlsim.scenarios.performative_advisors import runs_of
@@ -163,9 +168,48 @@ def map_lines(maps: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def render(report: Path, *, command: str, commit: str, wall: str) -> str:
-    """The findings section for ``docs/model.md``."""
+def provenance_line(summary: dict[str, Any], commit: str | None, wall: str | None) -> str:
+    """Commit and wall time of the runs: given, or read from the store's ``provenance``.
+
+    Raises
+    ------
+    ConfigError
+        ``report`` when the runs come from more than one code version, from
+        uncommitted code, or record none and ``commit`` is not given.
+    """
+    recorded = summary.get("provenance") or {}
+    versions = recorded.get("code_versions", [])
+    if commit is None:
+        if len(versions) != 1 or versions[0] == "unknown" or versions[0].endswith("+dirty"):
+            raise ConfigError(
+                "report",
+                f"its runs record code versions {versions or 'none'}; a report is written "
+                "from runs of one committed version (rerun the others, or pass --commit "
+                "for runs stored before versions were recorded)",
+            )
+        commit = versions[0]
+    if wall is None:
+        seconds = recorded.get("wall_s")
+        wall = "unrecorded" if seconds is None else f"{seconds / 60:.1f} min"
+        if seconds is not None:
+            wall += (
+                f" (first run started {recorded['first_started']}, last finished "
+                f"{recorded['last_finished']}; the runs' own time summed "
+                f"{recorded['run_time_s'] / 60:.1f} min)"
+            )
+    return f"at commit `{commit}`; wall time {wall}"
+
+
+def render(
+    report: Path, *, command: str, commit: str | None = None, wall: str | None = None
+) -> str:
+    """The findings section for ``docs/model.md``.
+
+    ``commit`` and ``wall`` default to what the sweep store recorded (the
+    summary's ``provenance``).
+    """
     summary = json.loads((report / "summary.json").read_text())
+    where = provenance_line(summary, commit, wall)
     runs = pd.DataFrame(summary["runs"])
     paths = pd.read_csv(report / "learning_paths.csv")
     checks = pd.DataFrame(summary.get("checks", []))
@@ -173,7 +217,7 @@ def render(report: Path, *, command: str, commit: str, wall: str) -> str:
         BEGIN,
         "",
         f"Generated from `{report}` by `hmlsim.scenarios._performative_report`.",
-        f"Command: `{command}` at commit `{commit}`; wall time {wall}; "
+        f"Command: `{command}` {where}; "
         f"{len(runs)} loop runs on datasets {', '.join(summary['datasets'])}.",
         "",
         "### Outcomes by advisor, retraining strategy and audit share (mean ± SE over runs)",
@@ -225,8 +269,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Render the performative study's findings.")
     parser.add_argument("report", type=Path, help="a report folder with summary.json")
     parser.add_argument("--command", required=True, help="the command that produced the runs")
-    parser.add_argument("--commit", required=True, help="the commit the runs were made on")
-    parser.add_argument("--wall", required=True, help="the sweep's wall time")
+    parser.add_argument(
+        "--commit", help="the commit the runs were made on (default: what the store recorded)"
+    )
+    parser.add_argument("--wall", help="the sweep's wall time (default: what the store recorded)")
     parser.add_argument("--update", type=Path, help="a Markdown file with the markers to update")
     args = parser.parse_args()
     section = render(args.report, command=args.command, commit=args.commit, wall=args.wall)

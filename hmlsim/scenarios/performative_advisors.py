@@ -435,11 +435,12 @@ def assemble(
         "datasets": datasets,
         "notes": notes,
         "n_runs": len(records),
-        "end_states": runs.groupby("advisor")["end_state"]
+        "end_states": runs.groupby(["advisor", "retraining", "audit_share"])["end_state"]
         .value_counts()
         .unstack(fill_value=0)
         .astype(int)
-        .to_dict(orient="index"),
+        .reset_index()
+        .to_dict(orient="records"),
         "checks": audited_tr_checks(runs),
         "runs": records,
         "maps": maps,
@@ -552,7 +553,9 @@ def summarise_store(store: str | Path, config: Config | None = None) -> Scenario
         point = {name: record.pop(f"stable_{name}", None) for name in STABLE_FIELDS}
         record["stable_point"] = point if record.pop("stable", False) else None
         records.append(record)
-    return assemble(paths[keep], records, config, [], sorted(set(runs["dataset"])))
+    result = assemble(paths[keep], records, config, [], sorted(set(runs["dataset"])))
+    result.summary["provenance"] = ResultStore(store).provenance()
+    return result
 
 
 def _plain(value: Any) -> Any:
