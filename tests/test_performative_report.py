@@ -35,3 +35,37 @@ def test_runs_of_mixed_uncommitted_or_unrecorded_code_are_refused(versions):
 def test_a_given_commit_stands_for_runs_stored_before_versions_were_recorded():
     line = provenance_line({}, "00e0569", "64 min")
     assert line == "at commit `00e0569`; wall time 64 min"
+
+
+def test_audit_needed_is_the_least_share_from_which_the_team_stays_above_the_human():
+    import pandas as pd
+
+    from hmlsim.scenarios._performative_report import audit_needed
+
+    def runs(advisor, gains_by_share):
+        return [
+            {
+                "advisor": advisor,
+                "retraining": "window",
+                "dataset": "heart",
+                "decision": "group",
+                "audit_share": share,
+                "final_team_utility": 0.8 + gain,
+                "final_human_utility": 0.8,
+            }
+            for share, gains in gains_by_share.items()
+            for gain in gains
+        ]
+
+    above, below, noisy = [0.05, 0.06, 0.055, 0.052], [-0.05, -0.06, -0.055, -0.052], [-0.1, 0.1]
+    table = pd.DataFrame(
+        runs("A", {0.0: above, 0.1: above})
+        + runs("B", {0.0: below, 0.1: above})
+        + runs("C", {0.0: above, 0.1: noisy})  # above without audits, not shown with them
+    ).set_index("advisor")
+    needed = audit_needed(table.reset_index()).set_index("advisor")["audit needed"]
+    assert needed.to_dict() == {"A": "0", "B": "0.1", "C": "not shown within ρ ≤ 0.1"}
+    cells = audit_needed(table.reset_index()).set_index("advisor")
+    assert cells.loc["B", "ρ = 0"].endswith("below") and cells.loc["C", "ρ = 0.1"].endswith(
+        "inconclusive"
+    )

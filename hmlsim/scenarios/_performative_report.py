@@ -28,8 +28,11 @@ from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
 from hmlsim.scenarios.performative_advisors import runs_of
 
-BEGIN = "<!-- BEGIN generated findings -->"
-END = "<!-- END generated findings -->"
+
+def markers(section: str = "") -> tuple[str, str]:
+    """The comment lines around a generated section of ``docs/model.md`` (named or not)."""
+    name = f" ({section})" if section else ""
+    return f"<!-- BEGIN generated findings{name} -->", f"<!-- END generated findings{name} -->"
 
 
 def _se(values: pd.Series) -> float:
@@ -137,6 +140,81 @@ def by_context(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ends_by_start(runs: pd.DataFrame) -> pd.DataFrame:
+    """Where runs end, per advisor × retraining × initial label quality q (pooled over contexts)."""
+    rows = []
+    keys = ["advisor", "retraining", "initial_quality"]
+    for (advisor, retraining, q), group in _strategy(runs).groupby(keys, sort=True):
+        gain = group["final_team_utility"] - group["final_human_utility"]
+        states = group["end_state"].value_counts()
+        rows.append(
+            {
+                "advisor": advisor,
+                "retraining": retraining,
+                "q": f"{q:g}",
+                "runs": len(group),
+                "u_0": _fmt(
+                    group["initial_model_utility"].mean(), _se(group["initial_model_utility"])
+                ),
+                "final u": _fmt(
+                    group["final_model_utility"].mean(), _se(group["final_model_utility"])
+                ),
+                "Φ − human": _fmt(gain.mean(), _se(gain)),
+                "how they end": ", ".join(f"{n} {state}" for state, n in states.items()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def gain_verdict(gains: pd.Series, level: float = 0.05) -> str:
+    """``above`` / ``below`` the human by a one-sided t-test at ``level``, else ``inconclusive``."""
+    import warnings
+
+    from scipy.stats import ttest_1samp
+
+    gains = gains.dropna()
+    if len(gains) < 2 or gains.std(ddof=1) == 0:
+        return "inconclusive"
+    with warnings.catch_warnings():  # near-identical gains: scipy warns, the test stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        greater = ttest_1samp(gains, 0.0, alternative="greater").pvalue
+        less = ttest_1samp(gains, 0.0, alternative="less").pvalue
+    if greater < level:
+        return "above"
+    if less < level:
+        return "below"
+    return "inconclusive"
+
+
+def audit_needed(runs: pd.DataFrame) -> pd.DataFrame:
+    """How much audit each advisor needs for its team to end above the human alone.
+
+    Per advisor × retraining × dataset × expert behaviour, the final gain
+    Φ(u) − human at each audit share ρ (mean ± SE over the cell's runs: α, q and
+    repetitions of the declared grid) with its verdict (:func:`gain_verdict`),
+    and the least ρ from which every larger ρ of the grid is ``above`` too:
+    ``0`` when no audit is needed, ``not shown within ρ ≤ max`` when the grid
+    shows none that suffices.
+    """
+    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
+    shares = sorted(runs["audit_share"].unique())
+    rows = []
+    keys = ["advisor", "retraining", "dataset", "decision"]
+    for key, group in runs.groupby(keys, sort=True):
+        row = dict(zip(keys, key, strict=True))
+        verdicts = {}
+        for rho in shares:
+            gains = group.loc[group["audit_share"] == rho, "gain"]
+            verdicts[rho] = gain_verdict(gains)
+            row[f"ρ = {rho:g}"] = f"{_fmt(gains.mean(), _se(gains))} {verdicts[rho]}"
+        enough = [r for r in shares if all(verdicts[s] == "above" for s in shares if s >= r)]
+        row["audit needed"] = (
+            f"{min(enough):g}" if enough else f"not shown within ρ ≤ {max(shares):g}"
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def map_lines(maps: list[dict[str, Any]]) -> list[str]:
     """One line per advisor × context: the pooled map's fixed points and where u_0 ends."""
     lines = []
@@ -201,20 +279,26 @@ def provenance_line(summary: dict[str, Any], commit: str | None, wall: str | Non
 
 
 def render(
-    report: Path, *, command: str, commit: str | None = None, wall: str | None = None
+    report: Path,
+    *,
+    command: str,
+    commit: str | None = None,
+    wall: str | None = None,
+    section: str = "",
 ) -> str:
-    """The findings section for ``docs/model.md``.
+    """A findings section for ``docs/model.md`` between the :func:`markers` of ``section``.
 
     ``commit`` and ``wall`` default to what the sweep store recorded (the
     summary's ``provenance``).
     """
+    begin, end = markers(section)
     summary = json.loads((report / "summary.json").read_text())
     where = provenance_line(summary, commit, wall)
     runs = pd.DataFrame(summary["runs"])
     paths = pd.read_csv(report / "learning_paths.csv")
     checks = pd.DataFrame(summary.get("checks", []))
     parts = [
-        BEGIN,
+        begin,
         "",
         f"Generated from `{report}` by `hmlsim.scenarios._performative_report`.",
         f"Command: `{command}` {where}; "
@@ -231,6 +315,19 @@ def render(
         "### How runs end",
         "",
         markdown_table(end_states(runs)),
+        "",
+        "### Where runs end, by the accuracy q of the first model's labels",
+        "",
+        markdown_table(ends_by_start(runs)),
+        "",
+        "### How much audit each advisor needs to end above the human alone",
+        "",
+        "Verdict per cell: one-sided t-tests of the runs' final Φ(u) − human at 0.05 "
+        "(`above`, `below`, else `inconclusive`); the runs of a cell are the declared "
+        "grid's α, q and repetitions. *Audit needed*: the least ρ from which every larger ρ "
+        "of the grid is `above`.",
+        "",
+        markdown_table(audit_needed(runs)),
         "",
         "### Team gain over the human alone, Φ(u) − human, by context",
         "",
@@ -253,16 +350,25 @@ def render(
         "",
         *map_lines(summary.get("maps", [])),
         "",
-        END,
+        end,
     ]
     return "\n".join(parts)
 
 
-def update(doc: Path, section: str) -> None:
-    """Replace the text between the markers of ``doc`` with ``section``."""
+def update(doc: Path, text_of_section: str, section: str = "") -> None:
+    """Replace the text between the :func:`markers` of ``section`` in ``doc``.
+
+    Raises
+    ------
+    ConfigError
+        ``--update`` when ``doc`` lacks the section's markers.
+    """
+    begin, end = markers(section)
     text = doc.read_text()
-    start, stop = text.index(BEGIN), text.index(END) + len(END)
-    write_text(doc, text[:start] + section + text[stop:])
+    if begin not in text or end not in text:
+        raise ConfigError("--update", f"{doc} has no lines {begin!r} and {end!r} to write between")
+    start, stop = text.index(begin), text.index(end) + len(end)
+    write_text(doc, text[:start] + text_of_section + text[stop:])
 
 
 def main() -> None:
@@ -274,12 +380,23 @@ def main() -> None:
     )
     parser.add_argument("--wall", help="the sweep's wall time (default: what the store recorded)")
     parser.add_argument("--update", type=Path, help="a Markdown file with the markers to update")
+    parser.add_argument(
+        "--section",
+        default="",
+        help="the name in the markers to write between (default: the unnamed section)",
+    )
     args = parser.parse_args()
-    section = render(args.report, command=args.command, commit=args.commit, wall=args.wall)
+    text = render(
+        args.report,
+        command=args.command,
+        commit=args.commit,
+        wall=args.wall,
+        section=args.section,
+    )
     if args.update:
-        update(args.update, section)
+        update(args.update, text, args.section)
     else:
-        print(section)
+        print(text)
 
 
 if __name__ == "__main__":
