@@ -279,3 +279,20 @@ margin = 0
         load_ledger(path)
     path.write_text(entry.replace("alpha = 1.0", 'rival = "B"'))
     assert list(load_ledger(path)[0].parts) == ["rival=A"]
+
+
+def test_a_claim_over_every_alpha_cannot_hold_on_some_alphas_only():
+    """Artefact check: a run of fewer α than the sentence covers never confirms it."""
+    values = _figure2_values(lambda letter, alpha, v: 0.05 if v == "TR" else -0.05)
+    some = values[values["alpha"].isin([0.0, 0.1])]
+    full = {c.id: c for c in judge_ledger({"figure2_values": values})}
+    part = {c.id: c for c in judge_ledger({"figure2_values": some})}
+    key = "figure2/heart/group+group/tr_does_not_diminish_human"
+    assert full[key].verdict == "holds"
+    assert part[key].verdict == "inconclusive" and "alpha=0.5" in part[key].reason
+    # a part that fails still sinks it: the missing α cannot rescue an "all"
+    worse = values.assign(
+        added_value=np.where(values["variant"] == "TR", -0.05, values["added_value"])
+    )
+    worse = worse[worse["alpha"].isin([0.0, 0.1])]
+    assert {c.id: c for c in judge_ledger({"figure2_values": worse})}[key].verdict == "deviates"

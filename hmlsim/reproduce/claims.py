@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hmlsim.errors import ConfigError
 from hmlsim.reproduce.claims_ledger import ClaimSpec, ledger_path, load_ledger, per_run
 from hmlsim.reproduce.verdicts import KINDS, VERDICTS, Claim, combine_parts, part_dict
 
@@ -25,6 +26,8 @@ def judge_claim(
     tables: Mapping[str, pd.DataFrame],
     why_not: Mapping[str, str] | None = None,
     columns: dict[str, dict] | None = None,
+    *,
+    absent_columns: str = "raise",
 ) -> Claim:
     """One claim of the ledger judged on ``tables``.
 
@@ -39,6 +42,10 @@ def judge_claim(
     columns : dict, optional
         Table name -> its converted columns, shared by the claims of one ledger
         (:func:`judge_ledger`).
+    absent_columns : {"raise", "not_run"}
+        A table without a column the quantity reads: an error (the reproduction,
+        whose tables always have them), or ``not_run`` with the reason (a
+        scenario's run of fewer advisors or contexts).
     """
     base = {
         "id": spec.id,
@@ -62,10 +69,16 @@ def judge_claim(
     if table is None or table.empty:
         return Claim(**base, verdict="not_run", reason=_join(spec.reason, f"no {spec.table} table"))
     converted = {} if columns is None else columns.setdefault(spec.table, {})
-    series = {
-        label: per_run(spec.quantity, table, spec.filters, values, converted)
-        for label, values in spec.parts.items()
-    }
+    try:
+        series = {
+            label: per_run(spec.quantity, table, spec.filters, values, converted)
+            for label, values in spec.parts.items()
+        }
+    except ConfigError as error:
+        if absent_columns != "not_run" or error.field != "quantity":
+            raise
+        return Claim(**base, verdict="not_run", reason=_join(spec.reason, error.message))
+    missing = sorted(label for label, s in series.items() if s is None)
     series = {label: s for label, s in series.items() if s is not None}
     if not series:
         return Claim(**base, verdict="not_run", reason=_join(spec.reason, "no runs of it"))
@@ -77,6 +90,14 @@ def judge_claim(
     verdict, deciding, each = combine_parts(
         arrays, spec.test, spec.margin, spec.combine, paper=spec.paper, paper_se=spec.paper_se
     )
+    reason = spec.reason
+    # "all" cannot hold, "any" cannot fail, on some of its parts only
+    unseen = {"all": "holds", "any": "deviates"}.get(spec.combine)
+    if missing and verdict == unseen:
+        verdict = "inconclusive"
+        reason = _join(reason, f"{unseen} on the parts run; no runs of {', '.join(missing)}")
+    elif missing:  # a pool, or a verdict the missing parts cannot change: say what it lacks
+        reason = _join(reason, f"judged without {', '.join(missing)} (no runs of them)")
     return Claim(
         **base,
         verdict=verdict,
@@ -88,7 +109,7 @@ def judge_claim(
         mde=deciding.mde,
         decided_by=deciding.label if len(each) > 1 else "",
         parts=[part_dict(p) for p in each] if len(each) > 1 else [],
-        reason=spec.reason,
+        reason=reason,
     )
 
 
@@ -100,11 +121,15 @@ def judge_ledger(
     tables: Mapping[str, pd.DataFrame],
     why_not: Mapping[str, str] | None = None,
     paper: str = "teamrules",
+    *,
+    absent_columns: str = "raise",
 ) -> list[Claim]:
-    """Every claim of ``paper``'s shipped ledger judged on ``tables``."""
+    """Every claim of ``paper``'s shipped ledger judged on ``tables`` (see :func:`judge_claim`)."""
     columns: dict[str, dict] = {}  # each table's columns, converted once for all claims
     specs = load_ledger(ledger_path(paper))
-    return [judge_claim(spec, tables, why_not, columns) for spec in specs]
+    return [
+        judge_claim(spec, tables, why_not, columns, absent_columns=absent_columns) for spec in specs
+    ]
 
 
 def count_by_kind(claims: Sequence[Claim]) -> pd.DataFrame:

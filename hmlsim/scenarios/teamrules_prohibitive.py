@@ -4,9 +4,9 @@ The same study as :mod:`hmlsim.scenarios.teamrules_value` (Figure 2) — same
 contexts, variants, runs, tables, summary and figure — with α ∈ {0.6, …, 1.0},
 where reconciling one contradiction costs more than half a wrong decision.
 The paper: TR mostly withholds advice and never diminishes the human's value,
-while the other advisors diminish it. The summary's ``claims`` are checked as
-in Figure 2; ``advising_rate`` adds TR's and task-only's share of contradicted
-rows per context and α.
+while the other advisors diminish it. The summary's ``claims`` are the
+ledger's C.1 sentences judged on these runs, as in Figure 2; ``advising_rate``
+adds TR's and task-only's share of contradicted rows per context and α.
 """
 
 from __future__ import annotations

@@ -13,11 +13,10 @@ shared by its behaviours. The figure shows mean ± SE *over runs* of the added
 value HDL − TTL (0 = the human alone), one panel per dataset × behaviour.
 
 ``summary.json`` holds, per context: the added value of each variant at each
-α (mean, se, runs), the paper's claims checked on this run (TR adds the most
-value within SE at every α among the paper's variants; TR never falls below
-the human alone by more than its SE; task-only diminishes value at the
-highest α), the task-only advisor's test accuracy, the human's accuracy and
-the discretion model's AUC.
+α (mean, se, runs); ``claims``, the paper's sentences about Figure 2 (and
+C.1 at α ≥ 0.6) judged on this run by the claims ledger, with the same tests
+as ``hmlsim reproduce teamrules`` (:func:`ledger_verdicts`); the task-only
+advisor's test accuracy, the human's accuracy and the discretion model's AUC.
 
 FICO is read from ``fico_path``, else ``HMLSIM_FICO_PATH``, else
 ``shared/data/heloc_dataset_v1.csv`` beside the checkout (see
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hmlsim.advisors import EXPERTISE_VARIANT, HUMAN, PAPER_VARIANTS, VARIANTS
+from hmlsim.advisors import EXPERTISE_VARIANT, HUMAN, VARIANTS
 from hmlsim.experiments.progress import progress
 from hmlsim.experiments.scenario import ScenarioResult
 from hmlsim.experiments.summary_table import mean_se, number, over_runs, text_table
@@ -171,14 +170,6 @@ def missing_data(config: Config) -> str | None:
     return common.missing_fico(config.datasets, config.fico_path)
 
 
-#: the claims of :func:`check_claims` as the printed summary heads them
-CLAIM_WORDS = {
-    "tr_best_within_se": "TR adds most",
-    "tr_not_below_human": "TR >= human",
-    "task_only_diminishes_at_max_alpha": "task-only < human at top α",
-}
-
-
 def headline(summary: dict, paper: str = "Figure 2") -> str:
     """Added value of TR and task-only per context and α; the claims; accuracies vs the paper's."""
     from hmlsim.reproduce.claims import HUMAN_ACCURACY, TASK_ONLY_ACCURACY
@@ -196,15 +187,7 @@ def headline(summary: dict, paper: str = "Figure 2") -> str:
     lines += [
         f"Value added over the human alone, HDL − TTL ({over_runs(runs)}; paper: {paper}):",
         text_table(rows),
-        "The paper's claims, held here? TR adds the most value of the paper's advisors at "
-        "every α (within SE);\n  TR never falls below the human alone (within SE); task-only "
-        "falls below the human alone at the largest α:",
-        text_table(
-            [
-                {"context": k, **{w: number(c.get(name)) for name, w in CLAIM_WORDS.items()}}
-                for k, c in summary["claims"].items()
-            ]
-        ),
+        *claim_lines(summary.get("claims", [])),
         "Accuracies beside the paper's (Figure 2's caption):",
     ]
     rows = []
@@ -229,75 +212,61 @@ def _context_key(dataset: str, decision: str) -> str:
     return f"{dataset}/{decision}"
 
 
-#: the claims :func:`check_claims` judges, in the order of ``all_claims_hold``
-CLAIMS = ("tr_best_within_se", "tr_not_below_human", "task_only_diminishes_at_max_alpha")
+def ledger_verdicts(values: pd.DataFrame, runs: pd.DataFrame) -> list[dict]:
+    """The paper's sentences on these runs, each judged as the claims ledger words it.
 
+    The same ledger and tests as ``hmlsim reproduce teamrules``
+    (``hmlsim/reproduce/ledger/teamrules.toml``) on this run's ``values`` and
+    ``runs`` (which are the reproduction's ``figure2_values`` and
+    ``figure2_runs``); claims about panels, α or studies this run lacks are left
+    out. A claim over more α than were run cannot hold here (it is
+    ``inconclusive``, saying which α are missing), and a claim of fewer than two
+    runs per cell is ``inconclusive``.
 
-def check_claims(overall: pd.DataFrame) -> dict:
-    """The paper's Figure-2 claims for one context, from mean/se/n per (variant, α).
-
-    - ``tr_best_within_se``: at every α, TR's mean + SE reaches every other
-      paper variant's mean − SE (hmlsim's TR+expertise is not a rival here);
-    - ``tr_not_below_human``: at every α, TR's mean + SE >= 0;
-    - ``task_only_diminishes_at_max_alpha``: task-only's mean at the largest α < 0.
-
-    A claim that these runs cannot judge is ``None``, with the reason under
-    ``not_judged``: every claim needs at least two runs per cell (one run has
-    no standard error), the first a rival variant beside TR, the last task-only.
+    Returns
+    -------
+    list of dict
+        One :meth:`~hmlsim.reproduce.verdicts.Claim.to_dict` per claim judged.
     """
-    stats = overall.set_index(["variant", "alpha"])
-    alphas = sorted(overall["alpha"].unique())
-    others = [v for v in overall["variant"].unique() if v in PAPER_VARIANTS and v != TR]
-    if TR not in overall["variant"].values:
-        return {}
-    out: dict = {}
-    not_judged: dict[str, str] = {}
-    runs = int(overall["n"].min()) if "n" in overall and len(overall) else 0
-    if runs < 2:
-        one_run = f"{runs} run(s) per cell: no standard error to judge it by (give >= 2 runs)"
-        not_judged.update(dict.fromkeys(CLAIMS, one_run))
-    if not others:
-        not_judged.setdefault(CLAIMS[0], "TR is the only paper variant: no rival to compare")
-    if "Task-only" not in others:
-        not_judged.setdefault(CLAIMS[2], "task-only is not among the variants")
-    if others:
-        shortfall = []
-        for a in alphas:
-            tr_hi = stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]
-            best = max(stats.loc[(v, a), "mean"] - stats.loc[(v, a), "se"] for v in others)
-            shortfall.append(best - tr_hi)
-        out[CLAIMS[0]] = bool(max(shortfall) <= 0)
-        out["tr_largest_shortfall"] = float(max(shortfall))
-    below = [-(stats.loc[(TR, a), "mean"] + stats.loc[(TR, a), "se"]) for a in alphas]
-    out[CLAIMS[1]] = bool(max(below) <= 0)
-    out["tr_min_added_value"] = float(min(stats.loc[(TR, a), "mean"] for a in alphas))
-    if "Task-only" in others:
-        top = stats.loc[("Task-only", alphas[-1])]
-        out["task_only_added_value_at_max_alpha"] = float(top["mean"])
-        out[CLAIMS[2]] = bool(top["mean"] < 0)
-    for claim in not_judged:
-        out[claim] = None
-    if not_judged:
-        out["not_judged"] = not_judged
-    return out
+    from hmlsim.reproduce.claims import judge_ledger
+
+    tables = {"figure2_values": values, "figure2_runs": runs}
+    judged = judge_ledger(tables, absent_columns="not_run")
+    return [c.to_dict() for c in judged if c.verdict != "not_run"]
 
 
-def all_claims_hold(claims: list[dict]) -> dict[str, bool | None]:
-    """Per claim over every context: False if any fails, True if all hold, else None.
+def claim_lines(claims: list[dict]) -> list[str]:
+    """The printed verdicts: counts per kind, then every result claim that holds or deviates."""
+    from hmlsim.reproduce.verdicts import KINDS, VERDICTS
 
-    None means some context could not judge it (see its ``not_judged``): a claim
-    nobody could judge does not pass.
-    """
-    verdicts = {}
-    for name in CLAIMS:
-        values = [c.get(name) for c in claims]
-        if any(v is False for v in values):
-            verdicts[name] = False
-        elif values and all(v is True for v in values):
-            verdicts[name] = True
-        else:
-            verdicts[name] = None
-    return verdicts
+    if not claims:
+        return ["The paper's sentences: none can be judged on this run's contexts and α."]
+    lines = ["The paper's sentences judged on this run (the claims ledger; results only count):"]
+    for kind in KINDS:
+        mine = [c for c in claims if c["kind"] == kind]
+        if mine:
+            counts = ", ".join(
+                f"{sum(c['verdict'] == v for c in mine)} {v}" for v in VERDICTS if v != "not_run"
+            )
+            lines.append(f"  {kind}: {counts}")
+    decided = [
+        {
+            "claim": c["id"],
+            "test": c["test"] + (f" ± {c['margin']:g}" if c["margin"] else ""),
+            "verdict": c["verdict"],
+            "hmlsim": mean_se({"mean": c["hmlsim"], "se": c["se"], "n": c["n_runs"]}),
+            "runs": c["n_runs"],
+        }
+        for c in claims
+        if c["kind"] == "result" and c["verdict"] in ("holds", "deviates")
+    ]
+    if decided:
+        lines.append(text_table(decided))
+    lines.append(
+        "  inconclusive ones are in summary.json (claims); the paper's run count: "
+        "hmlsim reproduce teamrules"
+    )
+    return lines
 
 
 def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) -> dict:
@@ -306,14 +275,13 @@ def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) ->
         return {"contexts": [], "note": "no dataset available"}
     overall = values[values["group"] == "all"]
     stats = common.across_runs(overall, ["dataset", "decision", "variant", "alpha"], "added_value")
-    summary: dict = {"contexts": [], "added_value": {}, "claims": {}}
+    summary: dict = {"contexts": [], "added_value": {}}
     for (dataset, decision), part in stats.groupby(["dataset", "decision"], sort=False):
         key = _context_key(dataset, decision)
         summary["contexts"].append(key)
         adv = part[part["variant"] != HUMAN]
         summary["added_value"][key] = common.nested(adv, ["variant", "alpha"])
-        summary["claims"][key] = check_claims(part)
-    summary["all_claims_hold"] = all_claims_hold(list(summary["claims"].values()))
+    summary["claims"] = ledger_verdicts(values, runs)
     human = common.human_rows(overall)
     human = human[human["alpha"] == human["alpha"].min()]
     summary["human_accuracy"] = common.nested(
