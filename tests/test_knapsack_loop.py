@@ -102,9 +102,7 @@ def test_loop_settles_over_seeds_and_max_pick_team_is_higher(weak_model):
     ends, ends_max = [], []
     for seed in range(3):
         ends.append(
-            run_loop(
-                weak_model, SolverParams(), np.random.default_rng(seed), settings
-            ).stable_point()
+            run_loop(weak_model, SolverParams(), np.random.default_rng(seed), settings).end_point()
         )
         ends_max.append(
             run_loop(
@@ -112,7 +110,7 @@ def test_loop_settles_over_seeds_and_max_pick_team_is_higher(weak_model):
                 SolverParams(),
                 np.random.default_rng(seed),
                 LoopSettings(n_cases=2000, max_epochs=8, max_pick=True),
-            ).stable_point()
+            ).end_point()
         )
     model, team = np.array(ends).T
     # the seeds agree on where the loop ends, far above the weak start

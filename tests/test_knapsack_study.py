@@ -19,7 +19,7 @@ def test_quick_run_writes_the_study(tmp_path):
     out = tmp_path / "ks"
     assert scenario_main(study, ["--quick", "--out", str(out), "--seed", "3"]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    for key in ("random_fill_mean", "phi", "phi_max_pick", "stable_point", "loops", "generator"):
+    for key in ("random_fill_mean", "phi", "phi_max_pick", "loop_end", "loops", "generator"):
         assert key in summary
     # the paper's generator ran: strong, imperfect correlation; tied item sets kept
     assert summary["generator"]["name"] == "paper"
@@ -78,7 +78,7 @@ def test_quick_run_writes_the_study(tmp_path):
     assert set(lines.utility) == {"economic", "optimality"}
     on_line = (lines.gap.abs() <= 0.005) & (lines.ci_low <= 0) & (lines.ci_high >= 0)
     assert np.array_equal(lines.on_45_line.to_numpy(), on_line.to_numpy())
-    ends = pd.read_csv(out / "stable_points.csv")
+    ends = pd.read_csv(out / "loop_ends.csv")
     assert {"gap", "gap_ci_low", "gap_ci_high", "on_45_line", "team_optimality"} <= set(ends)
     curve = pd.read_csv(out / "learning_curve.csv")
     assert set(curve["labels"]) == {"optimal", "humans"}

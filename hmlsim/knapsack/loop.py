@@ -142,8 +142,12 @@ class LoopPath:
         """Team utility ``Φ(u(m_t))`` for every epoch."""
         return np.array([e.team_utility for e in self.epochs])
 
-    def stable_point(self, last: int = 2) -> tuple[float, float]:
-        """Mean (model utility, team utility) over the last ``last`` epochs."""
+    def end_point(self, last: int = 2) -> tuple[float, float]:
+        """Mean (model utility, team utility) over the last ``last`` epochs.
+
+        Where the path ends; a stable point only when it is on the 45° line
+        (:meth:`line_gap`).
+        """
         tail = self.epochs[-last:]
         return (
             float(np.mean([e.model_utility for e in tail])),

@@ -215,6 +215,48 @@ def audit_needed(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: what pairs two runs of different strategies: the same context, start, repetition and seed
+PAIRED_BY = ["dataset", "decision", "alpha", "audit_share", "initial_quality", "repetition", "seed"]
+
+
+def strategies_against_window(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each retraining strategy against ``window`` on the same runs (paired by :data:`PAIRED_BY`).
+
+    Per advisor × strategy × ρ: the mean paired difference (strategy − window)
+    of the final u and of the final Φ(u) − human, ± SE over the pairs, with the
+    verdict of one-sided t-tests at 0.05 on the gain (``higher``, ``lower``,
+    else ``inconclusive``; :func:`gain_verdict`). Empty when ``window`` or a
+    second strategy is missing.
+    """
+    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
+    if "window" not in set(runs["retraining"]) or runs["retraining"].nunique() < 2:
+        return pd.DataFrame()
+    keys = [k for k in PAIRED_BY if k in runs]
+    base = runs[runs["retraining"] == "window"]
+    rows = []
+    for (advisor, strategy, rho), group in runs.groupby(
+        ["advisor", "retraining", "audit_share"], sort=True
+    ):
+        if strategy == "window":
+            continue
+        pairs = group.merge(base[base["advisor"] == advisor], on=[*keys], suffixes=("", "_window"))
+        du = pairs["final_model_utility"] - pairs["final_model_utility_window"]
+        dg = pairs["gain"] - pairs["gain_window"]
+        verdict = {"above": "higher", "below": "lower"}.get(gain_verdict(dg), "inconclusive")
+        rows.append(
+            {
+                "advisor": advisor,
+                "strategy": strategy,
+                "ρ": f"{rho:g}",
+                "pairs": len(pairs),
+                "final u − window's": _fmt(du.mean(), _se(du)),
+                "Φ − human, − window's": _fmt(dg.mean(), _se(dg)),
+                "verdict (gain)": verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def map_lines(maps: list[dict[str, Any]]) -> list[str]:
     """One line per advisor × context: the pooled map's fixed points and where u_0 ends."""
     lines = []
@@ -278,6 +320,22 @@ def provenance_line(summary: dict[str, Any], commit: str | None, wall: str | Non
     return f"at commit `{commit}`; wall time {wall}"
 
 
+def _strategy_section(runs: pd.DataFrame) -> list[str]:
+    table = strategies_against_window(runs)
+    if table.empty:
+        return []
+    return [
+        "### Each retraining strategy against `window`, on the same runs",
+        "",
+        "Paired by context, q, ρ, repetition and seed (each strategy ran on the seed "
+        "`window` ran on); the verdict is one-sided t-tests of the paired gain "
+        "differences at 0.05.",
+        "",
+        markdown_table(table),
+        "",
+    ]
+
+
 def render(
     report: Path,
     *,
@@ -329,6 +387,7 @@ def render(
         "",
         markdown_table(audit_needed(runs)),
         "",
+        *_strategy_section(runs),
         "### Team gain over the human alone, Φ(u) − human, by context",
         "",
         markdown_table(by_context(runs)),

@@ -333,15 +333,15 @@ def _run(config: Config, bar) -> ScenarioResult:
         "optimality_max_pick_stable_points_flat_beyond_rungs": opt_max_points,
         "rungs_on_45_line": lines[lines.on_45_line].rung.tolist(),
         "loops": loops,
-        "stable_point": loop_summary(ends, "human+ML"),
-        "stable_point_max_pick": loop_summary(ends, "max-pick"),
+        "loop_end": loop_summary(ends, "human+ML"),
+        "loop_end_max_pick": loop_summary(ends, "max-pick"),
         "loop_learner": config.loop_learner,
         "label_starts": {
             name: {
                 "label_share_optimal": rung.target,
                 "model_quality_valid": rung.quality,
-                "stable_point": loop_summary(ends, "human+ML", name),
-                "stable_point_max_pick": loop_summary(ends, "max-pick", name),
+                "loop_end": loop_summary(ends, "human+ML", name),
+                "loop_end_max_pick": loop_summary(ends, "max-pick", name),
             }
             for name, rung in extra.items()
         },
@@ -361,7 +361,7 @@ def _run(config: Config, bar) -> ScenarioResult:
             "line_tests": lines.assign(seed=seed, epsilon=config.epsilon),
             "learning_curve": curve.assign(seed=seed),
             "learning_paths": paths.assign(seed=seed),
-            "stable_points": ends.assign(seed=seed),
+            "loop_ends": ends.assign(seed=seed),
         },
         artifacts={"phi": phi, "phi_max": phi_max, "paths": paths, "ends": ends, "curve": curve},
     )
