@@ -5,7 +5,7 @@ test split, at every α) calls p̂(a | c^M, c^H) once per draw to apply ψ. The
 discretion model is a scikit-learn classifier whose per-call overhead dwarfs
 the work on ~100–1,000 rows, while the pairs (c^M, c^H) take few distinct
 values (rule precisions × the expert's confidence levels). The advisors
-memoise p̂(a) per distinct pair (:func:`hmlsim.advisors.teamrules._accept_function`).
+memoise p̂(a) per distinct pair (:func:`hmlsim.advisors.advisor_base._accept_function`).
 This script fits one TR per dataset, then times ``advise`` over ``--draws``
 fresh draws with the memoised p̂(a) and with a reference that asks the model on
 every call, checks that the advice is identical, and prints the CPU seconds

@@ -206,7 +206,7 @@ def test_unfitted_advisor_says_so():
 
 
 def test_accept_function_asks_the_model_only_for_new_pairs_and_returns_its_values():
-    from hmlsim.advisors.teamrules import _accept_function
+    from hmlsim.advisors.advisor_base import _accept_function
 
     def formula(c_model, c_human):
         return 0.3 * np.asarray(c_model) + 0.5 * np.asarray(c_human) ** 2
@@ -231,10 +231,10 @@ def test_accept_function_asks_the_model_only_for_new_pairs_and_returns_its_value
 
 
 def test_accept_memo_starts_afresh_when_full_and_keeps_its_values(monkeypatch):
-    import hmlsim.advisors.teamrules as teamrules
+    import hmlsim.advisors.advisor_base as advisor_base
 
-    monkeypatch.setattr(teamrules, "ACCEPT_MEMO_SIZE", 5)
-    accept = teamrules._accept_function(lambda cm, ch: np.asarray(cm) * 10 + np.asarray(ch))
+    monkeypatch.setattr(advisor_base, "ACCEPT_MEMO_SIZE", 5)
+    accept = advisor_base._accept_function(lambda cm, ch: np.asarray(cm) * 10 + np.asarray(ch))
     first = accept(np.array([0.1, 0.2, 0.3]), np.array([1.0, 1.0, 1.0]))
     both = accept(np.array([0.1, 0.4, 0.5, 0.6]), np.array([1.0, 2.0, 2.0, 2.0]))
     assert np.allclose(first, [2.0, 3.0, 4.0]) and np.allclose(both, [2.0, 6.0, 7.0, 8.0])

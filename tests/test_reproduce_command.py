@@ -169,7 +169,7 @@ def test_the_authors_method_is_a_fixed_field_and_keeps_every_units_seed():
 
 def test_the_authors_settings_reach_every_advisor(monkeypatch):
     """method="authors": all proposals, no rule penalty, XGBoost p̂(y | x) read in-sample."""
-    from hmlsim.advisors import teamrules as estimators
+    from hmlsim.advisors import advisor_base as estimators
     from hmlsim.advisors.annealing import anneal_rule_sets
 
     seen: dict[str, list] = {"hmlsim": [], "authors": []}
