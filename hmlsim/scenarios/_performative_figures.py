@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hmlsim.outputs import save_figure
-from hmlsim.scenarios.performative_advisors import runs_of
+from hmlsim.scenarios._performative_maps import runs_of
 
 
 def _pyplot():

@@ -26,7 +26,7 @@ import pandas as pd
 from hmlsim.errors import ConfigError
 from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
-from hmlsim.scenarios.performative_advisors import runs_of
+from hmlsim.scenarios._performative_maps import runs_of
 
 
 def markers(section: str = "") -> tuple[str, str]:
