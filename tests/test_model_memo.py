@@ -94,7 +94,7 @@ def test_tr_expertise_without_audits_is_tr_fit_for_fit():
     assert set(expertise["advisor"]) == {"TR+expertise"}
 
 
-@pytest.mark.parametrize("name", ["TR", "TR+expertise", "TR-literal"])
+@pytest.mark.parametrize("name", ["TR", "TR+expertise", "TR-no(ADB)", "Task-only", "TR-literal"])
 def test_every_study_advisor_computes_what_its_name_says(name):
     """No run named TR computes TR+expertise: with ≥ min_audit audited rows TR's ψ stays
     the paper's, TR+expertise's uses the expertise model, TR-literal scores against d."""
@@ -117,6 +117,12 @@ def test_every_study_advisor_computes_what_its_name_says(name):
     assert model.firm.ledger.n_revealed >= model.domain.min_audit
     assert firm.variant == study.STUDY_ADVISORS[name][0]
     assert model.domain.annealing_targets == study.STUDY_ADVISORS[name][1]
-    uses_expertise = firm.estimator.get_params()["use_expertise"]
+    uses_expertise = firm.estimator.get_params().get("use_expertise", False)
     assert uses_expertise == (name == "TR+expertise")
-    assert (firm.estimator.expertise_model_ is not None) == (name == "TR+expertise")
+    expertise_model = getattr(firm.estimator, "expertise_model_", None)
+    assert (expertise_model is not None) == (name == "TR+expertise")
+    params = firm.estimator.get_params()
+    if name == "Task-only":  # accuracy only: no ψ, no p̂(a), advice on every row
+        assert "use_adb" not in params and "alpha" not in params
+    else:  # p̂(a) ≡ 1 for TR-no(ADB) only
+        assert params["use_adb"] == (name != "TR-no(ADB)")

@@ -1,7 +1,9 @@
-"""docs/model.md's findings name the code and time of the runs they come from."""
+"""docs/model.md's findings name the code and time of the runs they come from, and test
+what they say."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from hmlsim.errors import ConfigError
@@ -40,7 +42,7 @@ def test_a_given_commit_stands_for_runs_stored_before_versions_were_recorded():
 def test_audit_needed_is_the_least_share_from_which_the_team_stays_above_the_human():
     import pandas as pd
 
-    from hmlsim.scenarios._performative_report import audit_needed
+    from hmlsim.scenarios._performative_verdicts import audit_needed
 
     def runs(advisor, gains_by_share):
         return [
@@ -69,3 +71,74 @@ def test_audit_needed_is_the_least_share_from_which_the_team_stays_above_the_hum
     assert cells.loc["B", "ρ = 0"].endswith("below") and cells.loc["C", "ρ = 0.1"].endswith(
         "inconclusive"
     )
+
+
+def test_a_family_of_cells_is_holm_adjusted_so_one_weak_cell_among_many_is_not_called():
+    from hmlsim.scenarios._performative_verdicts import holm_verdicts
+
+    weak = pd.Series([0.01, 0.03, -0.005, 0.02, 0.015])  # one-sided p ≈ 0.04 alone
+    assert holm_verdicts([weak]) == ["above"]
+    assert holm_verdicts([weak] * 5) == ["inconclusive"] * 5  # adjusted over five cells
+
+
+def test_paired_comparisons_pair_by_seed_and_call_identical_runs_identical():
+    import pandas as pd
+
+    from hmlsim.scenarios._performative_verdicts import paired_against
+
+    def run(advisor, seed, gain, rate=0.3):
+        return {
+            "advisor": advisor,
+            "retraining": "window",
+            "dataset": "heart",
+            "decision": "group",
+            "alpha": 0.1,
+            "audit_share": 0.0,
+            "initial_quality": 0.7,
+            "repetition": 0,
+            "seed": seed,
+            "final_model_utility": 0.8,
+            "final_advising_rate": rate,
+            "final_team_utility": 0.8 + gain,
+            "final_human_utility": 0.8,
+        }
+
+    seeds = range(6)
+    table = pd.DataFrame(
+        [run("TR", s, 0.01 * s) for s in seeds]
+        + [run("TR+expertise", s, 0.01 * s) for s in seeds]  # the same runs
+        + [run("TR-literal", s, 0.01 * s - 0.02 - 0.001 * s, rate=0.2) for s in seeds]
+    )
+    out = paired_against(table, "advisor", "TR").set_index("advisor")
+    assert out.loc["TR+expertise", "verdict (Φ − human)"] == "identical"
+    # paired by seed: the shared 0.01·s spread cancels, leaving a clear -0.02 - 0.001·s
+    assert out.loc["TR-literal", "verdict (Φ − human)"] == "lower"
+    assert out.loc["TR-literal", "advising rate"].startswith("-0.100")
+
+
+def test_pooled_tables_count_a_run_identical_at_several_shares_once():
+    import pandas as pd
+
+    from hmlsim.scenarios._performative_report import ends_by_start
+
+    base = {
+        "advisor": "Task-only",
+        "retraining": "window",
+        "dataset": "heart",
+        "decision": "group",
+        "alpha": 0.1,
+        "initial_quality": 0.6,
+        "initial_model_utility": 0.66,
+        "final_team_utility": 0.6,
+        "final_human_utility": 0.7,
+        "final_advising_rate": 1.0,
+        "end_state": "drifting",
+    }
+    runs = pd.DataFrame(
+        [
+            {**base, "audit_share": rho, "repetition": rep, "final_model_utility": 0.5 + rep / 10}
+            for rho in (0.0, 0.02, 0.1)  # reads no audit: one run per repetition
+            for rep in range(2)
+        ]
+    )
+    assert ends_by_start(runs)["runs"].tolist() == [2]

@@ -27,6 +27,7 @@ from hmlsim.errors import ConfigError
 from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
 from hmlsim.scenarios._performative_maps import runs_of
+from hmlsim.scenarios._performative_verdicts import audit_needed, paired_against
 
 
 def markers(section: str = "") -> tuple[str, str]:
@@ -47,6 +48,39 @@ def _fmt(mean: float, se: float) -> str:
 def _strategy(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with a ``retraining`` column (runs made before the axis were ``window``)."""
     return table if "retraining" in table else table.assign(retraining="window")
+
+
+#: what a run shares with its copies at other audit shares (ρ is left out on purpose)
+SAME_RUN_BUT_RHO = (
+    "advisor",
+    "retraining",
+    "dataset",
+    "decision",
+    "alpha",
+    "initial_quality",
+    "repetition",
+)
+#: a run's outcome: two runs of one advisor and context equal in all of these are one run
+OUTCOME = (
+    "initial_model_utility",
+    "final_model_utility",
+    "final_team_utility",
+    "final_human_utility",
+    "final_advising_rate",
+    "end_state",
+)
+
+
+def distinct(table: pd.DataFrame, values: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """``table`` with each run counted once where several ρ gave it identically.
+
+    A table that pools over ρ would otherwise count one run several times (and
+    understate its SE): task-only reads no audit, so under ``window`` its runs
+    at every ρ are one run; every advisor's epoch 1 precedes every audit. Rows
+    equal in :data:`SAME_RUN_BUT_RHO` and in ``values`` are one.
+    """
+    keys = [c for c in SAME_RUN_BUT_RHO if c in table.columns]
+    return table.drop_duplicates(subset=[*keys, *values])
 
 
 def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
@@ -90,10 +124,10 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
         u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
         gain = (run["team_utility"] - run["human_utility"]).to_numpy()
         accepted = run["acceptance_rate"].to_numpy()
+        first = run.iloc[0]
         rows.append(
             {
-                "advisor": run["advisor"].iloc[0],
-                "retraining": run["retraining"].iloc[0],
+                **{k: first[k] for k in SAME_RUN_BUT_RHO if k in run.columns},
                 "gain_first": gain[0],
                 "gain_last": gain[-1],
                 "accept_first": accepted[0],
@@ -104,26 +138,28 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     out = []
     for (advisor, retraining), group in table.groupby(["advisor", "retraining"], sort=True):
+        firsts = distinct(group, ["gain_first", "accept_first"])
+        lasts = distinct(group, ["gain_first", "gain_last", "accept_last", "tilt"])
         out.append(
             {
                 "advisor": advisor,
                 "retraining": retraining,
-                "runs": len(group),
-                "Φ − human, epoch 1": _fmt(group["gain_first"].mean(), _se(group["gain_first"])),
-                "Φ − human, last": _fmt(group["gain_last"].mean(), _se(group["gain_last"])),
+                "runs (epoch 1 / last)": f"{len(firsts)} / {len(lasts)}",
+                "Φ − human, epoch 1": _fmt(firsts["gain_first"].mean(), _se(firsts["gain_first"])),
+                "Φ − human, last": _fmt(lasts["gain_last"].mean(), _se(lasts["gain_last"])),
                 "acceptance, epoch 1": _fmt(
-                    group["accept_first"].mean(), _se(group["accept_first"])
+                    firsts["accept_first"].mean(), _se(firsts["accept_first"])
                 ),
-                "acceptance, last": _fmt(group["accept_last"].mean(), _se(group["accept_last"])),
-                "λ = u_{t+1} / Φ(u_t)": _fmt(group["tilt"].mean(), _se(group["tilt"])),
+                "acceptance, last": _fmt(lasts["accept_last"].mean(), _se(lasts["accept_last"])),
+                "λ = u_{t+1} / Φ(u_t)": _fmt(lasts["tilt"].mean(), _se(lasts["tilt"])),
             }
         )
     return pd.DataFrame(out)
 
 
 def end_states(runs: pd.DataFrame) -> pd.DataFrame:
-    """How the runs end, per advisor and retraining strategy."""
-    grouped = _strategy(runs).groupby(["advisor", "retraining"])["end_state"]
+    """How the runs end, per advisor and retraining strategy (each distinct run once)."""
+    grouped = distinct(_strategy(runs), OUTCOME).groupby(["advisor", "retraining"])["end_state"]
     return grouped.value_counts().unstack(fill_value=0).reset_index()
 
 
@@ -141,10 +177,13 @@ def by_context(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def ends_by_start(runs: pd.DataFrame) -> pd.DataFrame:
-    """Where runs end, per advisor × retraining × initial label quality q (pooled over contexts)."""
+    """Where runs end, per advisor × retraining × initial label quality q (pooled over contexts;
+    each distinct run once)."""
     rows = []
     keys = ["advisor", "retraining", "initial_quality"]
-    for (advisor, retraining, q), group in _strategy(runs).groupby(keys, sort=True):
+    for (advisor, retraining, q), group in distinct(_strategy(runs), OUTCOME).groupby(
+        keys, sort=True
+    ):
         gain = group["final_team_utility"] - group["final_human_utility"]
         states = group["end_state"].value_counts()
         rows.append(
@@ -161,97 +200,6 @@ def ends_by_start(runs: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "Φ − human": _fmt(gain.mean(), _se(gain)),
                 "how they end": ", ".join(f"{n} {state}" for state, n in states.items()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def gain_verdict(gains: pd.Series, level: float = 0.05) -> str:
-    """``above`` / ``below`` the human by a one-sided t-test at ``level``, else ``inconclusive``."""
-    import warnings
-
-    from scipy.stats import ttest_1samp
-
-    gains = gains.dropna()
-    if len(gains) < 2 or gains.std(ddof=1) == 0:
-        return "inconclusive"
-    with warnings.catch_warnings():  # near-identical gains: scipy warns, the test stands
-        warnings.simplefilter("ignore", RuntimeWarning)
-        greater = ttest_1samp(gains, 0.0, alternative="greater").pvalue
-        less = ttest_1samp(gains, 0.0, alternative="less").pvalue
-    if greater < level:
-        return "above"
-    if less < level:
-        return "below"
-    return "inconclusive"
-
-
-def audit_needed(runs: pd.DataFrame) -> pd.DataFrame:
-    """How much audit each advisor needs for its team to end above the human alone.
-
-    Per advisor × retraining × dataset × expert behaviour, the final gain
-    Φ(u) − human at each audit share ρ (mean ± SE over the cell's runs: α, q and
-    repetitions of the declared grid) with its verdict (:func:`gain_verdict`),
-    and the least ρ from which every larger ρ of the grid is ``above`` too:
-    ``0`` when no audit is needed, ``not shown within ρ ≤ max`` when the grid
-    shows none that suffices.
-    """
-    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
-    shares = sorted(runs["audit_share"].unique())
-    rows = []
-    keys = ["advisor", "retraining", "dataset", "decision"]
-    for key, group in runs.groupby(keys, sort=True):
-        row = dict(zip(keys, key, strict=True))
-        verdicts = {}
-        for rho in shares:
-            gains = group.loc[group["audit_share"] == rho, "gain"]
-            verdicts[rho] = gain_verdict(gains)
-            row[f"ρ = {rho:g}"] = f"{_fmt(gains.mean(), _se(gains))} {verdicts[rho]}"
-        enough = [r for r in shares if all(verdicts[s] == "above" for s in shares if s >= r)]
-        row["audit needed"] = (
-            f"{min(enough):g}" if enough else f"not shown within ρ ≤ {max(shares):g}"
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-#: what pairs two runs of different strategies: the same context, start, repetition and seed
-PAIRED_BY = ["dataset", "decision", "alpha", "audit_share", "initial_quality", "repetition", "seed"]
-
-
-def strategies_against_window(runs: pd.DataFrame) -> pd.DataFrame:
-    """Each retraining strategy against ``window`` on the same runs (paired by :data:`PAIRED_BY`).
-
-    Per advisor × strategy × ρ: the mean paired difference (strategy − window)
-    of the final u and of the final Φ(u) − human, ± SE over the pairs, with the
-    verdict of one-sided t-tests at 0.05 on the gain (``higher``, ``lower``,
-    else ``inconclusive``; :func:`gain_verdict`). Empty when ``window`` or a
-    second strategy is missing.
-    """
-    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
-    if "window" not in set(runs["retraining"]) or runs["retraining"].nunique() < 2:
-        return pd.DataFrame()
-    keys = [k for k in PAIRED_BY if k in runs]
-    base = runs[runs["retraining"] == "window"]
-    rows = []
-    for (advisor, strategy, rho), group in runs.groupby(
-        ["advisor", "retraining", "audit_share"], sort=True
-    ):
-        if strategy == "window":
-            continue
-        pairs = group.merge(base[base["advisor"] == advisor], on=[*keys], suffixes=("", "_window"))
-        du = pairs["final_model_utility"] - pairs["final_model_utility_window"]
-        dg = pairs["gain"] - pairs["gain_window"]
-        verdict = {"above": "higher", "below": "lower"}.get(gain_verdict(dg), "inconclusive")
-        rows.append(
-            {
-                "advisor": advisor,
-                "strategy": strategy,
-                "ρ": f"{rho:g}",
-                "pairs": len(pairs),
-                "final u − window's": _fmt(du.mean(), _se(du)),
-                "Φ − human, − window's": _fmt(dg.mean(), _se(dg)),
-                "verdict (gain)": verdict,
             }
         )
     return pd.DataFrame(rows)
@@ -320,20 +268,28 @@ def provenance_line(summary: dict[str, Any], commit: str | None, wall: str | Non
     return f"at commit `{commit}`; wall time {wall}"
 
 
-def _strategy_section(runs: pd.DataFrame) -> list[str]:
-    table = strategies_against_window(runs)
-    if table.empty:
-        return []
-    return [
-        "### Each retraining strategy against `window`, on the same runs",
-        "",
-        "Paired by context, q, ρ, repetition and seed (each strategy ran on the seed "
-        "`window` ran on); the verdict is one-sided t-tests of the paired gain "
-        "differences at 0.05.",
-        "",
-        markdown_table(table),
-        "",
-    ]
+def _comparison_sections(runs: pd.DataFrame) -> list[str]:
+    """The paired tables: each strategy against ``window``, each advisor against ``TR``."""
+    parts = []
+    for column, reference, title in (
+        ("retraining", "window", "Each retraining strategy against `window`, on the same runs"),
+        ("advisor", "TR", "Each advisor against TR (the paper's ψ), on the same runs"),
+    ):
+        table = paired_against(runs, column, reference)
+        if table.empty:
+            continue
+        parts += [
+            f"### {title}",
+            "",
+            f"Differences (value − {reference}) paired by context, q, ρ, repetition and seed "
+            f"(every {column} ran on the seeds {reference} ran on); the verdict is the gain "
+            "difference's one-sided t-test, Holm-adjusted over the table's cells at 0.05; "
+            "`identical`: the same runs by construction.",
+            "",
+            markdown_table(table),
+            "",
+        ]
+    return parts
 
 
 def render(
@@ -366,28 +322,30 @@ def render(
         "",
         markdown_table(outcomes_by_advisor(runs)),
         "",
-        "### Epoch 1 (before any retraining) against the last epoch",
+        "### Epoch 1 (before any retraining) against the last epoch (each distinct run once)",
         "",
         markdown_table(first_and_last(paths)),
         "",
-        "### How runs end",
+        "### How runs end (each distinct run once: runs identical at several ρ count once)",
         "",
         markdown_table(end_states(runs)),
         "",
-        "### Where runs end, by the accuracy q of the first model's labels",
+        "### Where runs end, by the accuracy q of the first model's labels "
+        "(each distinct run once)",
         "",
         markdown_table(ends_by_start(runs)),
         "",
         "### How much audit each advisor needs to end above the human alone",
         "",
-        "Verdict per cell: one-sided t-tests of the runs' final Φ(u) − human at 0.05 "
-        "(`above`, `below`, else `inconclusive`); the runs of a cell are the declared "
-        "grid's α, q and repetitions. *Audit needed*: the least ρ from which every larger ρ "
-        "of the grid is `above`.",
+        "Verdict per cell: the one-sided t-test of the runs' final Φ(u) − human in the "
+        "direction of its mean, Holm-adjusted over the table's cells at 0.05 (`above`, "
+        "`below`, else `inconclusive`); the runs of a cell are the declared grid's α, q and "
+        "repetitions. *Audit needed*: the least ρ from which every larger ρ of the grid is "
+        "`above`.",
         "",
         markdown_table(audit_needed(runs)),
         "",
-        *_strategy_section(runs),
+        *_comparison_sections(runs),
         "### Team gain over the human alone, Φ(u) − human, by context",
         "",
         markdown_table(by_context(runs)),
