@@ -167,6 +167,9 @@ def test_ctrl_c_in_run_is_one_line_exit_130_and_leaves_no_folder(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a shell's background job starts with Ctrl-C ignored, which Python then keeps:
+        # the child gets the default, as a terminal gives it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     staging = out.parent / f".grid.partial-{proc.pid}"
     deadline = time.monotonic() + 120

@@ -63,6 +63,8 @@ def start_and_signal(spec: Path, out: Path, sig: int, after_runs: int, *extra: s
         sweep_command(spec, out, *extra),
         env=environment(),
         start_new_session=True,
+        # a shell's background job starts with Ctrl-C ignored: give the child the default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -167,6 +169,8 @@ def test_workers_end_when_the_driver_is_killed(spec_file, tmp_path):
         sweep_command(spec_file, tmp_path / "store", "--workers", "2"),
         env=environment(),
         start_new_session=True,
+        # a shell's background job starts with Ctrl-C ignored: give the child the default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

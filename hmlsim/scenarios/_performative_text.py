@@ -96,10 +96,15 @@ def headline(summary: dict[str, Any]) -> str:
     checks = summary.get("checks", [])
     if checks:
         kept = sum(c["keeps_advising"] for c in checks)
-        above = sum(c["team_at_or_above_human"] for c in checks)
         lines.append(
-            f"  audited TR, TR+expertise: advising at the end in {kept}/{len(checks)} runs, "
-            f"team at or above the human (within SE) in {above}/{len(checks)}"
+            f"  audited TR, TR+expertise: advising at the end in {kept}/{len(checks)} runs"
         )
+    from hmlsim.scenarios._performative_verdicts import audit_needed
+
+    lines += [
+        "Team gain over the human alone, Φ(u) − human (mean ± SE over runs; one-sided "
+        "t-tests, Holm-adjusted over the table; one run per cell is inconclusive):",
+        text_table(audit_needed(runs).to_dict(orient="records")),
+    ]
     lines.append("  no paper reports these numbers: neither runs TeamRules inside the loop")
     return "\n".join(lines)
