@@ -142,3 +142,21 @@ def test_each_domain_offers_its_own_advisors_and_hides_what_it_ignores():
     back = consistent(params, {**knapsack, "advisor": "mlp-maxpick", "domain": "classification"})
     assert back["advisor"] == CLASSIFICATION_ADVISORS[0]
     assert consistent(params, chosen) == chosen  # the start values belong together
+
+
+@pytest.mark.parametrize("strategy", ["window", "cumulative", "warm-start", "lazy-3"])
+def test_every_retraining_strategy_the_page_offers_runs_and_is_named(strategy):
+    from hmlsim.visualization import app
+    from hmlsim.visualization.controls import consistent, offered
+
+    params = {k: v for k, v in app.model_params.items() if isinstance(v, dict)}
+    assert strategy in offered(params["retraining"], app.defaults())
+    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in app.model_params.items()}
+    model = app.VizModel(**{**values, "retraining": strategy, "n_iter": 30, "cases_per_epoch": 90})
+    model.step()
+    model.step()
+    assert f"retraining {strategy}" in app.running_line(model)
+    # the knapsack MLP has no warm start: switching domain leaves a strategy it has
+    knapsack = consistent(params, {**app.defaults(), "retraining": strategy, "domain": "knapsack"})
+    assert knapsack["retraining"] in ("window", "cumulative", "lazy-3")
+    assert knapsack["retraining"] == (strategy if strategy != "warm-start" else "window")

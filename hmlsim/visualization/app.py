@@ -178,6 +178,18 @@ model_params = {
         "step": 0.02,
         "used_by": {**CLASSIFICATION_ONLY, "why": "its solvers have no audit channel"},
     },
+    "retraining": {
+        "type": "Select",
+        "value": "window",
+        "label": "Retraining (what the firm learns from)",
+        # the knapsack MLP is refitted, never warm-started (hmlsim.model.retraining)
+        "values_by": {
+            "domain": {
+                "classification": ["window", "cumulative", "warm-start", "lazy-3"],
+                "knapsack": ["window", "cumulative", "lazy-3"],
+            }
+        },
+    },
     "exploration": {
         "type": "SliderFloat",
         "value": 0.0,
@@ -216,6 +228,7 @@ def running_line(model: CollaborationModel) -> str:
             f"audit share ρ = {model.audit.share:g}",
         ]
     parts += [
+        f"retraining {model.firm.strategy.name}",
         f"initial quality {domain.initial_quality:g}",
         f"λ = {model.learner_tilt:g}",
         f"{len(model.experts)} experts",
