@@ -28,17 +28,13 @@ from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
 from hmlsim.scenarios._performative_maps import runs_of
 from hmlsim.scenarios._performative_verdicts import audit_needed, paired_against
+from hmlsim.scenarios._performative_verdicts import standard_error as _se
 
 
 def markers(section: str = "") -> tuple[str, str]:
     """The comment lines around a generated section of ``docs/model.md`` (named or not)."""
     name = f" ({section})" if section else ""
     return f"<!-- BEGIN generated findings{name} -->", f"<!-- END generated findings{name} -->"
-
-
-def _se(values: pd.Series) -> float:
-    values = values.dropna()
-    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
 
 
 def _fmt(mean: float, se: float) -> str:

@@ -23,14 +23,15 @@ LEVEL = 0.05
 PAIRED_BY = ["dataset", "decision", "alpha", "audit_share", "initial_quality", "repetition", "seed"]
 
 
-def _se(values: pd.Series) -> float:
+def standard_error(values: pd.Series) -> float:
+    """The standard error of the mean of ``values`` (NaN for fewer than two)."""
     values = values.dropna()
     return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
 
 
 def fmt(values: pd.Series) -> str:
     """``mean ± SE`` of ``values`` (the mean alone for one value)."""
-    mean, se = float(values.mean()), _se(values)
+    mean, se = float(values.mean()), standard_error(values)
     return f"{mean:.3f}" if not np.isfinite(se) else f"{mean:.3f} ± {se:.3f}"
 
 
