@@ -101,10 +101,11 @@ def headline(summary: dict[str, Any]) -> str:
         )
     from hmlsim.scenarios._performative_verdicts import audit_needed
 
-    lines += [
-        "Team gain over the human alone, Φ(u) − human (mean ± SE over runs; one-sided "
-        "t-tests, Holm-adjusted over the table; one run per cell is inconclusive):",
-        text_table(audit_needed(runs).to_dict(orient="records")),
-    ]
+    if {"dataset", "decision"} <= set(runs.columns):  # every study's runs; not a bare table
+        lines += [
+            "Team gain over the human alone, Φ(u) − human (mean ± SE over runs; one-sided "
+            "t-tests, Holm-adjusted over the table; one run per cell is inconclusive):",
+            text_table(audit_needed(runs).to_dict(orient="records")),
+        ]
     lines.append("  no paper reports these numbers: neither runs TeamRules inside the loop")
     return "\n".join(lines)
