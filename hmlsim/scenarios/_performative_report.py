@@ -348,14 +348,13 @@ def render(
         "",
     ]
     if not checks.empty:
-        parts += ["### TR and TR+expertise with an audit channel: still advising, and helping?", ""]
+        parts += ["### TR and TR+expertise with an audit channel: still advising?", ""]
         named = checks if "advisor" in checks else checks.assign(advisor="TR")
         for advisor, part in named.groupby("advisor", sort=True):
             parts += [
                 f"- {advisor}: {int(part['keeps_advising'].sum())} of {len(part)} audited runs "
-                f"advise in their last epoch; {int(part['team_at_or_above_human'].sum())} end "
-                "with the team at or above the human alone (within one SE of the paired "
-                "difference).",
+                "advise in their last epoch (whether their teams end above the human is "
+                "tested in the audit table above).",
             ]
         parts += [""]
     parts += [
