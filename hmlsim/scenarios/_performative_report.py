@@ -27,23 +27,19 @@ from hmlsim.errors import ConfigError
 from hmlsim.experiments.markdown import markdown_table
 from hmlsim.outputs import write_text
 from hmlsim.scenarios._performative_maps import runs_of
-from hmlsim.scenarios._performative_verdicts import audit_needed, paired_against
-from hmlsim.scenarios._performative_verdicts import standard_error as _se
+from hmlsim.scenarios._performative_verdicts import (
+    audit_needed,
+    fmt,
+    paired_against,
+    with_gain,
+    with_strategy,
+)
 
 
 def markers(section: str = "") -> tuple[str, str]:
     """The comment lines around a generated section of ``docs/model.md`` (named or not)."""
     name = f" ({section})" if section else ""
     return f"<!-- BEGIN generated findings{name} -->", f"<!-- END generated findings{name} -->"
-
-
-def _fmt(mean: float, se: float) -> str:
-    return f"{mean:.3f}" if not np.isfinite(se) else f"{mean:.3f} ± {se:.3f}"
-
-
-def _strategy(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with a ``retraining`` column (runs made before the axis were ``window``)."""
-    return table if "retraining" in table else table.assign(retraining="window")
 
 
 #: what a run shares with its copies at other audit shares (ρ is left out on purpose)
@@ -83,8 +79,7 @@ def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
     """Final u, Φ(u), human, advising rate and silence per advisor × retraining × audit share."""
     rows = []
     keys = ["advisor", "retraining", "audit_share"]
-    for (advisor, retraining, rho), group in _strategy(runs).groupby(keys, sort=True):
-        gain = group["final_team_utility"] - group["final_human_utility"]
+    for (advisor, retraining, rho), group in with_gain(runs).groupby(keys, sort=True):
         rows.append(
             {
                 "advisor": advisor,
@@ -93,12 +88,10 @@ def outcomes_by_advisor(runs: pd.DataFrame) -> pd.DataFrame:
                 "runs": len(group),
                 "u_0 → final u": (
                     f"{group['initial_model_utility'].mean():.3f} → "
-                    + _fmt(group["final_model_utility"].mean(), _se(group["final_model_utility"]))
+                    + fmt(group["final_model_utility"])
                 ),
-                "final Φ(u)": _fmt(
-                    group["final_team_utility"].mean(), _se(group["final_team_utility"])
-                ),
-                "Φ − human": _fmt(gain.mean(), _se(gain)),
+                "final Φ(u)": fmt(group["final_team_utility"]),
+                "Φ − human": fmt(group["gain"]),
                 "advising rate": f"{group['final_advising_rate'].mean():.2f}",
                 "silent at end": int(group["silent_since"].notna().sum()),
                 "u fell > 0.03": int(group["spirals_down"].sum()),
@@ -116,7 +109,7 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
     TeamRules paper); the last epoch is where the loop took it.
     """
     rows = []
-    for run in runs_of(_strategy(paths[paths["epoch"] >= 1])):
+    for run in runs_of(with_strategy(paths[paths["epoch"] >= 1])):
         u, phi = run["model_utility"].to_numpy(), run["team_utility"].to_numpy()
         gain = (run["team_utility"] - run["human_utility"]).to_numpy()
         accepted = run["acceptance_rate"].to_numpy()
@@ -141,13 +134,11 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
                 "advisor": advisor,
                 "retraining": retraining,
                 "runs (epoch 1 / last)": f"{len(firsts)} / {len(lasts)}",
-                "Φ − human, epoch 1": _fmt(firsts["gain_first"].mean(), _se(firsts["gain_first"])),
-                "Φ − human, last": _fmt(lasts["gain_last"].mean(), _se(lasts["gain_last"])),
-                "acceptance, epoch 1": _fmt(
-                    firsts["accept_first"].mean(), _se(firsts["accept_first"])
-                ),
-                "acceptance, last": _fmt(lasts["accept_last"].mean(), _se(lasts["accept_last"])),
-                "λ = u_{t+1} / Φ(u_t)": _fmt(lasts["tilt"].mean(), _se(lasts["tilt"])),
+                "Φ − human, epoch 1": fmt(firsts["gain_first"]),
+                "Φ − human, last": fmt(lasts["gain_last"]),
+                "acceptance, epoch 1": fmt(firsts["accept_first"]),
+                "acceptance, last": fmt(lasts["accept_last"]),
+                "λ = u_{t+1} / Φ(u_t)": fmt(lasts["tilt"]),
             }
         )
     return pd.DataFrame(out)
@@ -155,19 +146,19 @@ def first_and_last(paths: pd.DataFrame) -> pd.DataFrame:
 
 def end_states(runs: pd.DataFrame) -> pd.DataFrame:
     """How the runs end, per advisor and retraining strategy (each distinct run once)."""
-    grouped = distinct(_strategy(runs), OUTCOME).groupby(["advisor", "retraining"])["end_state"]
+    grouped = distinct(with_strategy(runs), OUTCOME).groupby(["advisor", "retraining"])["end_state"]
     return grouped.value_counts().unstack(fill_value=0).reset_index()
 
 
 def by_context(runs: pd.DataFrame) -> pd.DataFrame:
     """Final Φ(u) − human per dataset × behaviour × α × ρ × strategy, one column per advisor."""
-    runs = _strategy(runs).assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
+    runs = with_gain(runs)
     rows = []
     keys = ["dataset", "decision", "alpha", "audit_share", "retraining"]
     for key, group in runs.groupby(keys, sort=True):
         row = dict(zip(["dataset", "decision", "α", "ρ", "retraining"], key, strict=True))
         for advisor, part in group.groupby("advisor"):
-            row[advisor] = _fmt(part["gain"].mean(), _se(part["gain"]))
+            row[advisor] = fmt(part["gain"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -177,10 +168,9 @@ def ends_by_start(runs: pd.DataFrame) -> pd.DataFrame:
     each distinct run once)."""
     rows = []
     keys = ["advisor", "retraining", "initial_quality"]
-    for (advisor, retraining, q), group in distinct(_strategy(runs), OUTCOME).groupby(
+    for (advisor, retraining, q), group in distinct(with_gain(runs), OUTCOME).groupby(
         keys, sort=True
     ):
-        gain = group["final_team_utility"] - group["final_human_utility"]
         states = group["end_state"].value_counts()
         rows.append(
             {
@@ -188,13 +178,9 @@ def ends_by_start(runs: pd.DataFrame) -> pd.DataFrame:
                 "retraining": retraining,
                 "q": f"{q:g}",
                 "runs": len(group),
-                "u_0": _fmt(
-                    group["initial_model_utility"].mean(), _se(group["initial_model_utility"])
-                ),
-                "final u": _fmt(
-                    group["final_model_utility"].mean(), _se(group["final_model_utility"])
-                ),
-                "Φ − human": _fmt(gain.mean(), _se(gain)),
+                "u_0": fmt(group["initial_model_utility"]),
+                "final u": fmt(group["final_model_utility"]),
+                "Φ − human": fmt(group["gain"]),
                 "how they end": ", ".join(f"{n} {state}" for state, n in states.items()),
             }
         )

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from hmlsim.experiments.summary_table import number, text_table
+from hmlsim.scenarios._performative_verdicts import audit_needed
 
 #: what each option means (``hmlsim run performative_advisors --help``)
 HELP: dict[str, str] = {
@@ -99,13 +100,10 @@ def headline(summary: dict[str, Any]) -> str:
         lines.append(
             f"  audited TR, TR+expertise: advising at the end in {kept}/{len(checks)} runs"
         )
-    from hmlsim.scenarios._performative_verdicts import audit_needed
-
-    if {"dataset", "decision"} <= set(runs.columns):  # every study's runs; not a bare table
-        lines += [
-            "Team gain over the human alone, Φ(u) − human (mean ± SE over runs; one-sided "
-            "t-tests, Holm-adjusted over the table; one run per cell is inconclusive):",
-            text_table(audit_needed(runs).to_dict(orient="records")),
-        ]
+    lines += [
+        "Team gain over the human alone, Φ(u) − human (mean ± SE over runs; one-sided "
+        "t-tests, Holm-adjusted over the table; one run per cell is inconclusive):",
+        text_table(audit_needed(runs).to_dict(orient="records")),
+    ]
     lines.append("  no paper reports these numbers: neither runs TeamRules inside the loop")
     return "\n".join(lines)

@@ -76,10 +76,14 @@ def holm_verdicts(
     ]
 
 
+def with_strategy(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``retraining`` column (runs made before the axis were ``window``)."""
+    return table if "retraining" in table else table.assign(retraining="window")
+
+
 def with_gain(runs: pd.DataFrame) -> pd.DataFrame:
-    """``runs`` with ``gain`` = final Φ(u) − the human alone, and ``retraining`` (``window``
-    for runs made before the axis)."""
-    runs = runs if "retraining" in runs else runs.assign(retraining="window")
+    """``runs`` (:func:`with_strategy`) with ``gain`` = final Φ(u) − the human alone."""
+    runs = with_strategy(runs)
     return runs.assign(gain=runs["final_team_utility"] - runs["final_human_utility"])
 
 

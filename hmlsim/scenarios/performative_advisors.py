@@ -463,8 +463,9 @@ def summarise_store(store: str | Path, config: Config | None = None) -> Scenario
     from hmlsim.experiments.collect import collect
     from hmlsim.experiments.store import ResultStore
 
+    results = ResultStore(store)
     if config is None:
-        config = Config(seed=int(ResultStore(store).manifest()["spec"]["master_seed"]))
+        config = Config(seed=int(results.manifest()["spec"]["master_seed"]))
     paths = collect(store, "learning_paths")
     runs = collect(store, "runs")
     # the store's own columns, and the sweep's axis columns (Config fields), are not the runs'
@@ -479,7 +480,7 @@ def summarise_store(store: str | Path, config: Config | None = None) -> Scenario
         record["stable_point"] = point if record.pop("stable", False) else None
         records.append(record)
     result = assemble(paths[keep], records, config, [], sorted(set(runs["dataset"])))
-    result.summary["provenance"] = ResultStore(store).provenance()
+    result.summary["provenance"] = results.provenance()
     return result
 
 
