@@ -75,6 +75,7 @@ def test_value_quick(tmp_path: Path) -> None:
     assert ((values["hdl"] - values["ttl"] - values["added_value"]).abs() < 1e-9).all()
     assert 0.6 < summary["task_only_test_accuracy"]["heart"]["mean"] < 0.95
     assert 0.6 < summary["human_accuracy"]["heart"]["difficulty+accuracy"]["mean"] < 0.8
+    assert summary["method"] == "hmlsim"  # whose settings the verdicts are about
     judged = {c["id"] for c in summary["claims"]}  # the ledger's sentences on this context
     assert "figure2/heart/difficulty+accuracy/tr_does_not_diminish_human" in judged
     assert not any("/fico/" in c or "/hr/" in c for c in judged)  # only contexts that ran

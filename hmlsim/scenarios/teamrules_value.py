@@ -187,7 +187,7 @@ def headline(summary: dict, paper: str = "Figure 2") -> str:
     lines += [
         f"Value added over the human alone, HDL − TTL ({over_runs(runs)}; paper: {paper}):",
         text_table(rows),
-        *claim_lines(summary.get("claims", [])),
+        *claim_lines(summary.get("claims", []), summary.get("method", "hmlsim")),
         "Accuracies beside the paper's (Figure 2's caption):",
     ]
     rows = []
@@ -235,13 +235,20 @@ def ledger_verdicts(values: pd.DataFrame, runs: pd.DataFrame) -> list[dict]:
     return [c.to_dict() for c in judged if c.verdict != "not_run"]
 
 
-def claim_lines(claims: list[dict]) -> list[str]:
-    """The printed verdicts: counts per kind, then every result claim that holds or deviates."""
+def claim_lines(claims: list[dict], method: str = "hmlsim") -> list[str]:
+    """The printed verdicts: counts per kind, then every result claim that holds or deviates.
+
+    ``method`` names whose settings fitted the advisors (``hmlsim``, or the
+    TeamRules ``authors``'), so that a verdict is never read as the other's.
+    """
     from hmlsim.reproduce.verdicts import KINDS, VERDICTS
 
     if not claims:
         return ["The paper's sentences: none can be judged on this run's contexts and α."]
-    lines = ["The paper's sentences judged on this run (the claims ledger; results only count):"]
+    lines = [
+        f"The paper's sentences judged on this run, advisors fitted by the {method} method "
+        "(the claims ledger; results only count):"
+    ]
     for kind in KINDS:
         mine = [c for c in claims if c["kind"] == kind]
         if mine:
@@ -282,6 +289,7 @@ def summarize_value(values: pd.DataFrame, runs: pd.DataFrame, config: Config) ->
         adv = part[part["variant"] != HUMAN]
         summary["added_value"][key] = common.nested(adv, ["variant", "alpha"])
     summary["claims"] = ledger_verdicts(values, runs)
+    summary["method"] = config.method
     human = common.human_rows(overall)
     human = human[human["alpha"] == human["alpha"].min()]
     summary["human_accuracy"] = common.nested(
